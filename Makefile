@@ -1,0 +1,22 @@
+.PHONY: run test lint format setup bench bench-phi migrate
+
+run:  ## set up, load demo data once, serve with the worker at http://127.0.0.1:8000
+	scripts/run.sh
+
+test:  ## install what tests need and run everything: lint, SQLite, PostgreSQL, browser, workers
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy carecast config
+
+format: setup
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+bench: setup
+	scripts/bench.sh

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from carecast.channels.connectors.base import BaseConnector
+from carecast.channels.connectors.brand_page import BrandPageConnector
+
+CONNECTORS: dict[str, type[BaseConnector]] = {
+    BrandPageConnector.name: BrandPageConnector,
+}
+
+
+def get_connector(name: str) -> BaseConnector:
+    try:
+        return CONNECTORS[name]()
+    except KeyError as exc:
+        raise LookupError(f"No connector named {name!r}") from exc

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.db import models
+
+from carecast.content.models import ContentItem
+from carecast.core.models import Brand, TenantModel
+
+
+class PublishJob(TenantModel):
+    """One post of one content revision to one channel, at one time. Published at most once."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHING = "publishing", "Publishing"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed"
+        UNCONFIRMED = "unconfirmed", "Outcome unknown"
+        PAUSED = "paused", "Paused"
+        CANCELLED = "cancelled", "Cancelled"
+
+    content_item = models.ForeignKey(ContentItem, on_delete=models.PROTECT, related_name="publish_jobs")
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=40, default="brand_page")
+    revision = models.PositiveIntegerField()
+    scheduled_for = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    external_url = models.CharField(max_length=500, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["scheduled_for", "pk"]
+        indexes = [models.Index(fields=["status", "scheduled_for"])]
+
+    def __str__(self) -> str:
+        return f"{self.content_item} → {self.channel} at {self.scheduled_for:%Y-%m-%d %H:%M} UTC"
+
+
+class PublishAttempt(models.Model):
+    job = models.ForeignKey(PublishJob, on_delete=models.CASCADE, related_name="attempts")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"attempt on {self.job_id}: {self.outcome or 'running'}"
+
+
+class BrandPagePost(TenantModel):
+    """What the built-in public channel shows: the brand's page and Atom feed."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="page_posts")
+    job = models.OneToOneField(PublishJob, on_delete=models.PROTECT, related_name="brand_page_post")
+    text = models.TextField()
+    image = models.CharField(max_length=300, blank=True)
+    alt_text = models.CharField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.brand}: {self.text[:40]}"

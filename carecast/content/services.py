@@ -1,0 +1,291 @@
+"""Writes to content items. Each is guarded, atomic and audited; publishing follows the item's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from carecast.accounts.models import User
+from carecast.accounts.permissions import Action, can, require
+from carecast.content import audit_actions as actions
+from carecast.content.media import validate_image
+from carecast.content.models import ContentItem, ContentRevision
+from carecast.core.audit import audit_log
+from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from carecast.core.models import Brand
+from carecast.core.timeutil import require_future
+
+Status = ContentItem.Status
+MAX_TEXT = 5000
+
+
+def _snapshot(item: ContentItem) -> dict[str, Any]:
+    return {
+        "status": item.status,
+        "revision": item.revision,
+        "title": item.title,
+        "publish_at": item.publish_at,
+        "approved_revision": item.approved_revision,
+        "image": item.image.name if item.image else "",
+        "alt_text_set": bool(item.alt_text),
+    }
+
+
+def _clean_text(*, title: str, text: str, has_image: bool, alt_text: str) -> tuple[str, str, str]:
+    title, text, alt_text = title.strip(), text.strip(), alt_text.strip()
+    if not title:
+        raise ValidationError("Give the item a title so your team can find it.", field="title")
+    if not text:
+        raise ValidationError("Write the text of the post.", field="text")
+    if len(text) > MAX_TEXT:
+        raise ValidationError(f"The text is {len(text)} characters; the limit is {MAX_TEXT}.", field="text")
+    if has_image and not alt_text:
+        raise ValidationError(
+            "Describe the image in alt text: people using screen readers rely on it.", field="alt_text"
+        )
+    return title, text, alt_text
+
+
+def _save_revision(item: ContentItem, actor: User) -> None:
+    ContentRevision.objects.create(
+        item=item,
+        number=item.revision,
+        text=item.text,
+        image=item.image.name or "" if item.image else "",
+        alt_text=item.alt_text,
+        created_by=actor,
+    )
+
+
+def _sync_publishing(item: ContentItem) -> None:
+    from carecast.channels.services import publish_jobs_sync  # the engine follows the item's state
+
+    publish_jobs_sync(item=item)
+
+
+def _require_author(actor: User, item: ContentItem) -> None:
+    if item.author_id != actor.pk and not can(actor, Action.CONTENT_EDIT_ANY, item.organization):
+        raise PermissionDenied("Only the author, a strategist or an admin can change this item.")
+
+
+def content_item_create(
+    *,
+    actor: User,
+    brand: Brand,
+    title: str,
+    text: str,
+    image: UploadedFile | None = None,
+    alt_text: str = "",
+    publish_at: datetime | None = None,
+) -> ContentItem:
+    require(actor, Action.CONTENT_CREATE, brand.organization)
+    title, text, alt_text = _clean_text(
+        title=title, text=text, has_image=image is not None, alt_text=alt_text
+    )
+    ext = validate_image(image) if image is not None else None
+    if publish_at is not None:
+        require_future(publish_at)
+    with transaction.atomic():
+        item = ContentItem(
+            organization=brand.organization,
+            brand=brand,
+            author=actor,
+            title=title,
+            text=text,
+            alt_text=alt_text,
+            publish_at=publish_at,
+        )
+        if image is not None:
+            item.image.save(f"upload.{ext}", image, save=False)
+        item.save()
+        _save_revision(item, actor)
+        audit_log(action=actions.CONTENT_CREATE, actor=actor, obj=item, after=_snapshot(item))
+    return item
+
+
+def content_item_update(
+    *,
+    actor: User,
+    item: ContentItem,
+    title: str,
+    text: str,
+    alt_text: str = "",
+    image: UploadedFile | None = None,
+    remove_image: bool = False,
+    publish_at: datetime | None = None,
+) -> ContentItem:
+    """Edit an item. A change to what is published makes a new revision and ends any approval."""
+    require(actor, Action.CONTENT_CREATE, item.organization)
+    _require_author(actor, item)
+    if item.status == Status.PUBLISHED:
+        raise InvalidTransition("This item is published; duplicate it to say something new.")
+    keeps_image = (bool(item.image) and not remove_image) or image is not None
+    title, text, alt_text = _clean_text(title=title, text=text, has_image=keeps_image, alt_text=alt_text)
+    ext = validate_image(image) if image is not None else None
+    if publish_at is not None and publish_at != item.publish_at:
+        require_future(publish_at)
+    with transaction.atomic():
+        item = ContentItem.objects.select_for_update().get(pk=item.pk)
+        before = _snapshot(item)
+        body_changed = (
+            text != item.text
+            or alt_text != item.alt_text
+            or image is not None
+            or (remove_image and bool(item.image))
+        )
+        item.title, item.text, item.alt_text, item.publish_at = title, text, alt_text, publish_at
+        if remove_image:
+            item.image = None
+        if image is not None:
+            item.image.save(f"upload.{ext}", image, save=False)
+        if body_changed:
+            item.revision += 1
+            item.approved_revision = None
+            item.approved_by = None
+            item.approved_at = None
+            item.status = Status.DRAFT
+            _save_revision(item, actor)
+        elif item.status == Status.SCHEDULED and publish_at is None:
+            item.status = Status.APPROVED
+        elif item.status == Status.APPROVED and publish_at is not None:
+            item.status = Status.SCHEDULED
+        item.save()
+        audit_log(action=actions.CONTENT_UPDATE, actor=actor, obj=item, before=before, after=_snapshot(item))
+        _sync_publishing(item)
+    return item
+
+
+def content_item_submit(*, actor: User, item: ContentItem) -> ContentItem:
+    require(actor, Action.CONTENT_SUBMIT, item.organization)
+    _require_author(actor, item)
+    with transaction.atomic():
+        item = ContentItem.objects.select_for_update().get(pk=item.pk)
+        if item.status not in {Status.DRAFT, Status.REJECTED}:
+            raise InvalidTransition(
+                f"Only a draft can be submitted; this item is {item.get_status_display().lower()}."
+            )
+        if item.publish_at is not None and item.publish_at <= timezone.now():
+            raise ValidationError(
+                "The publish time has passed; choose a new time before submitting.", field="publish_at"
+            )
+        before = _snapshot(item)
+        item.status = Status.IN_REVIEW
+        item.review_comment = ""
+        item.save(update_fields=["status", "review_comment", "updated_at"])
+        audit_log(action=actions.CONTENT_SUBMIT, actor=actor, obj=item, before=before, after=_snapshot(item))
+    return item
+
+
+def content_item_approve(*, actor: User, item: ContentItem, revision: int, comment: str = "") -> ContentItem:
+    """Approve exactly the revision the reviewer read; a newer edit means they must read again."""
+    require(actor, Action.CONTENT_APPROVE, item.organization)
+    if item.author_id == actor.pk:
+        raise PermissionDenied("You cannot approve your own work; another reviewer must.")
+    with transaction.atomic():
+        item = ContentItem.objects.select_for_update().get(pk=item.pk)
+        if item.status != Status.IN_REVIEW:
+            raise InvalidTransition(
+                f"This item is {item.get_status_display().lower()}, not waiting for review."
+            )
+        if revision != item.revision:
+            raise InvalidTransition("The item changed after you opened it; review the new revision.")
+        before = _snapshot(item)
+        item.approved_revision = item.revision
+        item.approved_by = actor
+        item.approved_at = timezone.now()
+        item.review_comment = comment.strip()
+        future = item.publish_at is not None and item.publish_at > timezone.now()
+        item.status = Status.SCHEDULED if future else Status.APPROVED
+        item.save()
+        audit_log(
+            action=actions.CONTENT_APPROVE,
+            actor=actor,
+            obj=item,
+            before=before,
+            after=_snapshot(item),
+            reason=item.review_comment,
+        )
+        _sync_publishing(item)
+    return item
+
+
+def content_item_reject(*, actor: User, item: ContentItem, comment: str) -> ContentItem:
+    require(actor, Action.CONTENT_APPROVE, item.organization)
+    if item.author_id == actor.pk:
+        raise PermissionDenied("You cannot review your own work.")
+    if not comment.strip():
+        raise ValidationError("Say what needs to change so the author can fix it.", field="comment")
+    with transaction.atomic():
+        item = ContentItem.objects.select_for_update().get(pk=item.pk)
+        if item.status != Status.IN_REVIEW:
+            raise InvalidTransition(
+                f"This item is {item.get_status_display().lower()}, not waiting for review."
+            )
+        before = _snapshot(item)
+        item.status = Status.REJECTED
+        item.review_comment = comment.strip()
+        item.save(update_fields=["status", "review_comment", "updated_at"])
+        audit_log(
+            action=actions.CONTENT_REJECT,
+            actor=actor,
+            obj=item,
+            before=before,
+            after=_snapshot(item),
+            reason=item.review_comment,
+        )
+    return item
+
+
+def content_item_schedule(*, actor: User, item: ContentItem, publish_at: datetime | None) -> ContentItem:
+    """Set or clear the publish time of an approved item; the approval stands (the text did not change)."""
+    require(actor, Action.CONTENT_SCHEDULE, item.organization)
+    _require_author(actor, item)
+    if publish_at is not None:
+        require_future(publish_at)
+    with transaction.atomic():
+        item = ContentItem.objects.select_for_update().get(pk=item.pk)
+        if item.status not in {Status.APPROVED, Status.SCHEDULED, Status.FAILED}:
+            raise InvalidTransition("Only an approved item can be scheduled; submit it for review first.")
+        if not item.approval_is_current:
+            raise InvalidTransition(
+                "The approval does not cover the current revision; submit it for review again."
+            )
+        before = _snapshot(item)
+        item.publish_at = publish_at
+        item.status = Status.SCHEDULED if publish_at else Status.APPROVED
+        item.save(update_fields=["publish_at", "status", "updated_at"])
+        action = actions.CONTENT_SCHEDULE if publish_at else actions.CONTENT_UNSCHEDULE
+        audit_log(action=action, actor=actor, obj=item, before=before, after=_snapshot(item))
+        _sync_publishing(item)
+    return item
+
+
+def content_item_publish_now(*, actor: User, item: ContentItem) -> ContentItem:
+    """Publish an approved item as soon as the worker can (its job is due now)."""
+    require(actor, Action.CONTENT_SCHEDULE, item.organization)
+    _require_author(actor, item)
+    with transaction.atomic():
+        item = ContentItem.objects.select_for_update().get(pk=item.pk)
+        if (
+            item.status not in {Status.APPROVED, Status.SCHEDULED, Status.FAILED}
+            or not item.approval_is_current
+        ):
+            raise InvalidTransition("Only an approved item can be published; submit it for review first.")
+        before = _snapshot(item)
+        item.publish_at = timezone.now()
+        item.status = Status.SCHEDULED
+        item.save(update_fields=["publish_at", "status", "updated_at"])
+        audit_log(
+            action=actions.CONTENT_SCHEDULE,
+            actor=actor,
+            obj=item,
+            before=before,
+            after=_snapshot(item),
+            reason="publish now",
+        )
+        _sync_publishing(item)
+    return item

@@ -1,0 +1,149 @@
+"""The audit log: registered action names, hash-chained append, and chain verification.
+
+Each entry's hash is SHA-256 over the previous entry's hash and the entry's own content, so
+editing or deleting any row breaks the chain from that row on; `AuditChainHead` keeps the newest
+hash, so removing the last rows is caught too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from carecast.core import context
+from carecast.core.models import AuditChainHead, AuditEntry, Organization
+
+GENESIS = "0" * 64
+_ACTIONS: dict[str, str] = {}
+
+
+class UnknownAuditAction(ValueError):
+    pass
+
+
+def register_action(name: str, description: str) -> str:
+    """Declare an action name (`<area>.<verb>`); only registered names can be written."""
+    _ACTIONS[name] = description
+    return name
+
+
+def registered_actions() -> dict[str, str]:
+    return dict(sorted(_ACTIONS.items()))
+
+
+def _jsonable(value: Any) -> Any:
+    return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def entry_digest(entry: AuditEntry) -> str:
+    content = {
+        "prev": entry.prev_hash,
+        "organization": entry.organization_id,
+        "actor": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "before": entry.before,
+        "after": entry.after,
+        "reason": entry.reason,
+        "request_id": entry.request_id,
+        "client_ip": entry.client_ip,
+        "created_at": entry.created_at.isoformat(timespec="microseconds"),
+    }
+    raw = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def audit_log(
+    *,
+    action: str,
+    actor: Any = None,
+    organization: Organization | None = None,
+    obj: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """Append one entry. Call inside the service's transaction: the change and its record commit together."""
+    if action not in _ACTIONS:
+        raise UnknownAuditAction(f"{action!r} is not a registered audit action")
+    ctx = context.current()
+    if organization is None and obj is not None:
+        organization = getattr(obj, "organization", None)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        entry = AuditEntry(
+            organization=organization,
+            actor=actor if authenticated else None,
+            actor_label=(actor.get_username() if authenticated else (str(actor) if actor else "system")),
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            object_repr=str(obj)[:200] if obj is not None else "",
+            before=_jsonable(before),
+            after=_jsonable(after),
+            reason=reason,
+            request_id=ctx.request_id,
+            client_ip=ctx.client_ip,
+            created_at=timezone.now(),
+            prev_hash=head.last_hash,
+        )
+        entry.hash = entry_digest(entry)
+        entry.save(force_insert=True)
+        head.last_hash = entry.hash
+        head.save(update_fields=["last_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    entry_id: int | None
+    message: str
+
+
+def verify_chain(*, batch_size: int = 2000) -> tuple[int, ChainProblem | None]:
+    """Walk the whole log in order. Returns (entries checked, first problem or None)."""
+    prev = GENESIS
+    checked = 0
+    last_id: int | None = None
+    for entry in _iter_entries(batch_size):
+        if entry.prev_hash != prev:
+            return checked, ChainProblem(
+                entry.pk,
+                f"entry #{entry.pk} does not follow the previous entry: one before it was removed or changed",
+            )
+        if entry_digest(entry) != entry.hash:
+            return checked, ChainProblem(
+                entry.pk, f"entry #{entry.pk} ({entry.action}) was changed after it was written"
+            )
+        prev = entry.hash
+        last_id = entry.pk
+        checked += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_hash = head.last_hash if head else GENESIS
+    if head_hash != prev:
+        after = f"after entry #{last_id}" if last_id else "at the start"
+        return checked, ChainProblem(
+            None, f"the newest entries were removed: the chain ends {after} but was longer"
+        )
+    return checked, None
+
+
+def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(pk__gt=last).order_by("pk")[:batch_size])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].pk

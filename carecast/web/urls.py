@@ -1,0 +1,20 @@
+from django.urls import path
+
+from carecast.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("create/", views.create, name="create"),
+    path("content/<int:item_id>/", views.item_detail, name="item"),
+    path("content/<int:item_id>/image", views.item_image, name="item_image"),
+    path("content/<int:item_id>/edit/", views.edit, name="edit"),
+    path("content/<int:item_id>/submit/", views.submit, name="submit"),
+    path("content/<int:item_id>/review/", views.review, name="review"),
+    path("content/<int:item_id>/schedule/", views.schedule, name="schedule"),
+    path("content/<int:item_id>/publish-now/", views.publish_now, name="publish_now"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("settings/", views.settings_view, name="settings"),
+    path("<slug:section>/", views.section, name="section"),
+]

@@ -1,0 +1,353 @@
+"""The web UI: thin views that read through selectors, write through services, and show errors plainly."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carecast.accounts.models import Role, User
+from carecast.accounts.permissions import Action, can
+from carecast.accounts.services import api_token_create, organization_update
+from carecast.channels.models import PublishJob
+from carecast.content import selectors, services
+from carecast.content.models import ContentItem
+from carecast.core.errors import CarecastError, NotFound, PermissionDenied, ValidationError
+from carecast.core.models import Organization
+from carecast.core.timeutil import parse_local_datetime, to_local_input
+from carecast.web.forms import ContentItemForm, OrganizationSettingsForm, ReviewForm, ScheduleForm
+
+SECTIONS = {
+    "inbox": ("Inbox", "One inbox for every comment, mention and message, with compliant replies."),
+    "listening": ("Listening", "Watch what patients and the public say about your organisation and topics."),
+    "community": ("Community", "Your own moderated patient and physician communities."),
+    "audiences": ("Audiences", "Contacts, consent, segments and preferences."),
+    "analytics": ("Analytics", "Dashboards, reports and campaign results."),
+}
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    if user.organization_id is None:
+        raise DjangoPermissionDenied("Your account does not belong to an organisation.")
+    return user
+
+
+def _item_or_404(user: User, item_id: int) -> ContentItem:
+    try:
+        return selectors.access_content_item(user=user, content_item_id=item_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _apply_error(form: forms.BaseForm, exc: CarecastError) -> None:
+    field = getattr(exc, "field", None)
+    form.add_error(field if field in form.fields else None, str(exc))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    items = selectors.content_items_visible(user=user)
+    counts = dict(items.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    upcoming = items.filter(status=ContentItem.Status.SCHEDULED).order_by("publish_at")[:5]
+    return render(
+        request,
+        "web/home.html",
+        {
+            "counts": [(s, label, counts.get(s, 0)) for s, label in ContentItem.Status.choices],
+            "upcoming": upcoming,
+            "review_count": selectors.review_queue(user=user).count()
+            if can(user, Action.CONTENT_APPROVE)
+            else None,
+            "mine": items.filter(author=user).order_by("-updated_at")[:5],
+        },
+    )
+
+
+@login_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Everything with a publish time, by local day, for the chosen week (list view)."""
+    user = _user(request)
+    tz = user.tenant.tz
+    today = timezone.now().astimezone(tz).date()
+    try:
+        offset = int(request.GET.get("week", "0"))
+    except ValueError:
+        offset = 0
+    start = today - timedelta(days=today.weekday()) + timedelta(weeks=offset)
+    days = [start + timedelta(days=i) for i in range(7)]
+    items = selectors.content_items_visible(user=user).exclude(publish_at=None).order_by("publish_at")
+    by_day: dict[Any, list[ContentItem]] = defaultdict(list)
+    for item in items:
+        assert item.publish_at is not None
+        local = item.publish_at.astimezone(tz)
+        if days[0] <= local.date() <= days[-1]:
+            by_day[local.date()].append(item)
+    unscheduled = (
+        selectors.content_items_visible(user=user)
+        .filter(publish_at=None)
+        .exclude(status=ContentItem.Status.PUBLISHED)
+    )
+    return render(
+        request,
+        "web/calendar.html",
+        {
+            "days": [(d, by_day.get(d, [])) for d in days],
+            "week": offset,
+            "tz": tz.key,
+            "today": today,
+            "unscheduled": unscheduled,
+        },
+    )
+
+
+def _publish_at(form: forms.Form, user: User) -> Any:
+    raw = form.cleaned_data.get("publish_at") or ""
+    if not raw.strip():
+        return None
+    return parse_local_datetime(raw, user.organization.tz)  # type: ignore[union-attr]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not can(user, Action.CONTENT_CREATE):
+        return render(request, "web/forbidden.html", {"what": "create content"}, status=403)
+    form = ContentItemForm(request.POST or None, request.FILES or None, organization=user.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.content_item_create(
+                actor=user,
+                brand=form.cleaned_data["brand"],
+                title=form.cleaned_data["title"],
+                text=form.cleaned_data["text"],
+                image=form.cleaned_data.get("image"),
+                alt_text=form.cleaned_data["alt_text"],
+                publish_at=_publish_at(form, user),
+            )
+        except CarecastError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Draft saved. Submit it for review when it is ready.")
+            return redirect("web:item", item_id=item.pk)
+    return render(request, "web/item_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    tz = user.tenant.tz
+    initial = {
+        "brand": item.brand_id,
+        "title": item.title,
+        "text": item.text,
+        "alt_text": item.alt_text,
+        "publish_at": to_local_input(item.publish_at, tz),
+    }
+    form = ContentItemForm(
+        request.POST or None, request.FILES or None, organization=user.tenant, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.content_item_update(
+                actor=user,
+                item=item,
+                title=form.cleaned_data["title"],
+                text=form.cleaned_data["text"],
+                alt_text=form.cleaned_data["alt_text"],
+                image=form.cleaned_data.get("image"),
+                remove_image=form.cleaned_data["remove_image"],
+                publish_at=_publish_at(form, user),
+            )
+        except CarecastError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("web:item", item_id=item.pk)
+    return render(request, "web/item_form.html", {"form": form, "item": item, "creating": False})
+
+
+@login_required
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    tz = user.tenant.tz
+    return render(
+        request,
+        "web/item_detail.html",
+        {
+            "item": item,
+            "jobs": PublishJob.objects.filter(content_item=item).order_by("-created_at"),
+            "revisions": item.revisions.all()[:10],
+            "review_form": ReviewForm(initial={"revision": item.revision}),
+            "schedule_form": ScheduleForm(initial={"publish_at": to_local_input(item.publish_at, tz)}),
+            "can_review": can(user, Action.CONTENT_APPROVE) and item.author_id != user.pk,
+            "is_author": item.author_id == user.pk or can(user, Action.CONTENT_EDIT_ANY),
+            "tz": tz.key,
+        },
+    )
+
+
+def _run(request: HttpRequest, item_id: int, success: str, call: Any) -> HttpResponse:
+    try:
+        call()
+    except CarecastError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("web:item", item_id=item_id)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    return _run(
+        request, item_id, "Submitted for review.", lambda: services.content_item_submit(actor=user, item=item)
+    )
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or request changes.")
+        return redirect("web:item", item_id=item_id)
+    data = form.cleaned_data
+    if data["decision"] == "approve":
+        return _run(
+            request,
+            item_id,
+            "Approved.",
+            lambda: services.content_item_approve(
+                actor=user, item=item, revision=data["revision"], comment=data["comment"]
+            ),
+        )
+    return _run(
+        request,
+        item_id,
+        "Changes requested; the author has been told why.",
+        lambda: services.content_item_reject(actor=user, item=item, comment=data["comment"]),
+    )
+
+
+@login_required
+@require_POST
+def schedule(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    form = ScheduleForm(request.POST)
+    form.is_valid()
+    try:
+        when = _publish_at(form, user)
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:item", item_id=item_id)
+    return _run(
+        request,
+        item_id,
+        "Scheduled." if when else "Unscheduled.",
+        lambda: services.content_item_schedule(actor=user, item=item, publish_at=when),
+    )
+
+
+@login_required
+@require_POST
+def publish_now(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    return _run(
+        request,
+        item_id,
+        "Publishing now; this page shows the result in a moment.",
+        lambda: services.content_item_publish_now(actor=user, item=item),
+    )
+
+
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not can(user, Action.CONTENT_APPROVE):
+        mine = selectors.content_items_visible(user=user).filter(
+            author=user, status__in=[ContentItem.Status.IN_REVIEW, ContentItem.Status.REJECTED]
+        )
+        return render(request, "web/reviews.html", {"queue": None, "mine": mine})
+    return render(request, "web/reviews.html", {"queue": selectors.review_queue(user=user), "mine": None})
+
+
+@login_required
+def section(request: HttpRequest, section: str) -> HttpResponse:
+    if section not in SECTIONS:
+        raise Http404("No such section.")
+    title, purpose = SECTIONS[section]
+    return render(request, "web/not_built.html", {"title": title, "purpose": purpose, "section": section})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    org = user.organization
+    assert org is not None
+    # A copy: the form may change its instance while validating; the service writes the real row.
+    form = OrganizationSettingsForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
+    manage = can(user, Action.ORG_MANAGE)
+    if request.method == "POST" and "save_org" in request.POST:
+        if not manage:
+            raise DjangoPermissionDenied
+        if form.is_valid():
+            try:
+                organization_update(actor=user, organization=org, **form.cleaned_data)
+            except CarecastError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, "Organisation settings saved.")
+                return redirect("web:settings")
+    token = None
+    if request.method == "POST" and "new_token" in request.POST:
+        try:
+            token = api_token_create(actor=user).key
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+    people = User.objects.filter(organization=org).prefetch_related("role_assignments").order_by("username")
+    return render(
+        request,
+        "web/settings.html",
+        {
+            "form": form,
+            "manage": manage,
+            "people": people,
+            "token": token,
+            "roles": Role,
+            "can_token": can(user, Action.API_TOKEN),
+            "can_audit": can(user, Action.AUDIT_VIEW),
+        },
+    )
+
+
+@login_required
+def item_image(request: HttpRequest, item_id: int) -> FileResponse:
+    """A draft's image, for members of its organisation only (it has not passed review yet)."""
+    item = _item_or_404(_user(request), item_id)
+    if not item.image:
+        raise Http404("This item has no image.")
+    return FileResponse(item.image.open("rb"))

@@ -1,0 +1,84 @@
+// carecast UI: the mobile menu, the idle sign-out warning, and drafts kept across a sign-out.
+(function () {
+  "use strict";
+
+  // Mobile navigation toggle.
+  var toggle = document.querySelector(".nav-toggle");
+  var nav = document.getElementById("main-nav");
+  if (toggle && nav) {
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // Drafts: forms marked data-autosave keep their text fields in this browser until submitted,
+  // so an idle sign-out never loses work. Files and passwords are never stored.
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    var key = "carecast-draft:" + form.getAttribute("data-autosave");
+    var fields = form.querySelectorAll("input[type=text], input:not([type]), input[type=datetime-local], textarea, select");
+    var saved = null;
+    try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+    if (saved) {
+      fields.forEach(function (f) { if (f.name && saved[f.name] !== undefined) { f.value = saved[f.name]; } });
+      var note = document.createElement("p");
+      note.className = "callout";
+      note.setAttribute("role", "status");
+      note.textContent = "We restored the text you had not saved yet.";
+      form.prepend(note);
+    }
+    var save = function () {
+      var data = {};
+      fields.forEach(function (f) { if (f.name && f.name !== "csrfmiddlewaretoken") { data[f.name] = f.value; } });
+      try { localStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or blocked */ }
+    };
+    form.addEventListener("input", save);
+    form.addEventListener("submit", function () { try { localStorage.removeItem(key); } catch (e) { /* ignore */ } });
+  });
+
+  // Idle sign-out: warn two minutes before the server's timeout; "Stay signed in" extends it.
+  var body = document.body;
+  var timeout = parseInt(body.getAttribute("data-idle-timeout") || "0", 10);
+  var sessionUrl = body.getAttribute("data-session-url");
+  var dialog = document.getElementById("idle-warning");
+  if (!timeout || !sessionUrl || !dialog) { return; }
+  var warnBefore = Math.min(120, Math.floor(timeout / 2));
+  var deadline = Date.now() + timeout * 1000;
+  var leftEl = dialog.querySelector("[data-idle-left]");
+  var csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+  var lastFocus = null;
+
+  function show(secondsLeft) {
+    var m = Math.floor(secondsLeft / 60), s = secondsLeft % 60;
+    leftEl.textContent = m > 0 ? m + " min " + s + " s" : s + " seconds";
+    if (dialog.hidden) {
+      lastFocus = document.activeElement;
+      dialog.hidden = false;
+      dialog.querySelector("[data-idle-stay]").focus();
+    }
+  }
+  function hide() {
+    dialog.hidden = true;
+    if (lastFocus && lastFocus.focus) { lastFocus.focus(); }
+  }
+  function check() {
+    fetch(sessionUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+      if (!data.signed_in || data.seconds_left <= 0) {
+        window.location = body.getAttribute("data-login-url") + "?timeout=1&next=" + encodeURIComponent(window.location.pathname);
+        return;
+      }
+      deadline = Date.now() + data.seconds_left * 1000;
+      if (data.seconds_left <= warnBefore) { show(data.seconds_left); } else { hide(); }
+    }).catch(function () { /* offline: try again on the next tick */ });
+  }
+  dialog.querySelector("[data-idle-stay]").addEventListener("click", function () {
+    fetch(sessionUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": decodeURIComponent(csrf) } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { deadline = Date.now() + data.seconds_left * 1000; hide(); });
+  });
+  setInterval(function () {
+    var left = Math.round((deadline - Date.now()) / 1000);
+    if (left <= warnBefore) { check(); }
+    if (!dialog.hidden && left > 0) { show(left); }
+  }, 1000);
+})();

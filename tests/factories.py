@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+
+from carecast.accounts.models import RoleAssignment, User
+from carecast.core.models import Brand, Organization
+
+PASSWORD = "correct horse battery staple"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Health System {n}")
+    slug = factory.Sequence(lambda n: f"health-system-{n}")
+    time_zone = "America/Chicago"
+
+
+class BrandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Brand
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+
+
+def make_user(org: Organization | None, *roles: str, username: str | None = None) -> User:
+    name = username or f"{'-'.join(roles) or 'user'}-{org.slug if org else 'none'}"
+    user = User.objects.create_user(
+        username=name, email=f"{name}@example.org", password=PASSWORD, organization=org
+    )
+    RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in roles])
+    return User.objects.get(pk=user.pk)
+
+
+def approved_item(
+    *, author: User, reviewer: User, brand: Brand, publish_at: Any = None, text: str = "Flu shots"
+) -> Any:
+    from carecast.content import services
+
+    item = services.content_item_create(
+        actor=author, brand=brand, title="Post", text=text, publish_at=publish_at
+    )
+    services.content_item_submit(actor=author, item=item)
+    return services.content_item_approve(actor=reviewer, item=item, revision=item.revision)
