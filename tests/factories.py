@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import factory
+from django.contrib.auth.hashers import make_password
 
 from carecast.accounts.models import RoleAssignment, User
 from carecast.core.models import Brand, Organization
 
 PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def _password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once per run."""
+    return make_password(PASSWORD)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -30,8 +38,8 @@ class BrandFactory(factory.django.DjangoModelFactory):
 
 def make_user(org: Organization | None, *roles: str, username: str | None = None) -> User:
     name = username or f"{'-'.join(roles) or 'user'}-{org.slug if org else 'none'}"
-    user = User.objects.create_user(
-        username=name, email=f"{name}@example.org", password=PASSWORD, organization=org
+    user = User.objects.create(
+        username=name, email=f"{name}@example.org", password=_password_hash(), organization=org
     )
     RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in roles])
     return User.objects.get(pk=user.pk)
