@@ -15,8 +15,10 @@ def _render(message, *args, **extra):
 
 
 def test_identifiers_in_messages_are_redacted():
-    line = _render("reply to %s about MRN 00123456, call 312-555-0147, DOB 03/04/1950, SSN 123-45-6789",
-                   "jane.doe@example.com")
+    line = _render(
+        "reply to %s about MRN 00123456, call 312-555-0147, DOB 03/04/1950, SSN 123-45-6789",
+        "jane.doe@example.com",
+    )
     text = line["message"]
     for secret in ("jane.doe@example.com", "00123456", "312-555-0147", "03/04/1950", "123-45-6789"):
         assert secret not in text
