@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -34,7 +35,7 @@ def test_every_entry_records_who_what_and_links_to_the_previous(chain, people):
     assert approve.organization == people["medical_reviewer"].organization
     assert approve.object_type == "content.contentitem"
     assert approve.before["status"] == "in_review" and approve.after["status"] == "approved"
-    for previous, entry in zip(chain, chain[1:], strict=False):
+    for previous, entry in itertools.pairwise(chain):
         assert entry.prev_hash == previous.hash
 
 
