@@ -17,7 +17,7 @@ from carecast.accounts.permissions import Action, require
 from carecast.core import audit_actions as core_actions
 from carecast.core.audit import audit_log
 from carecast.core.errors import ValidationError
-from carecast.core.models import Organization
+from carecast.core.models import Brand, Organization
 
 
 def user_create(
@@ -145,5 +145,54 @@ def organization_update(*, actor: User, organization: Organization, **changes: A
             obj=org,
             before=before,
             after={k: getattr(org, k) for k in changes},
+        )
+    return org
+
+
+def brand_create(
+    *,
+    actor: User | None,
+    organization: Organization,
+    name: str,
+    slug: str,
+    kind: str = "brand",
+    description: str = "",
+) -> Brand:
+    """Add a brand or facility (each gets its own public page and feed). `actor` None: a system step."""
+    if actor is not None:
+        require(actor, Action.ORG_MANAGE, organization)
+    if Brand.objects.filter(slug=slug).exists():
+        raise ValidationError("That web address is taken; choose another slug.", field="slug")
+    with transaction.atomic():
+        brand = Brand.objects.create(
+            organization=organization, name=name, slug=slug, kind=kind, description=description
+        )
+        audit_log(
+            action=core_actions.BRAND_CREATE,
+            actor=actor,
+            organization=organization,
+            obj=brand,
+            after={"name": name, "slug": slug, "kind": kind},
+        )
+    return brand
+
+
+def organization_create(
+    *, name: str, slug: str, time_zone: str = "America/New_York", kind: str = "provider"
+) -> Organization:
+    """Create a tenant. An operator step (setup, demo data): no person in an organisation can do it."""
+    org = Organization(name=name, slug=slug, time_zone=time_zone, kind=kind)
+    try:
+        org.full_clean()
+    except DjangoValidationError as exc:
+        field, errors = next(iter(exc.message_dict.items()))
+        raise ValidationError(errors[0], field=field) from exc
+    with transaction.atomic():
+        org.save()
+        audit_log(
+            action=core_actions.ORG_CREATE,
+            organization=org,
+            obj=org,
+            after={"name": name, "slug": slug, "time_zone": time_zone, "kind": kind},
         )
     return org

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carecast.accounts.models import Role, User
-from carecast.accounts.services import user_create
+from carecast.accounts.services import brand_create, organization_create, user_create
 from carecast.channels.services import publish_due_jobs
 from carecast.content import services as content
 from carecast.content.models import ContentItem
@@ -35,19 +35,21 @@ class Command(BaseCommand):
         self.stdout.write(self._logins(org))
 
     def _create(self) -> Organization:
-        org = Organization.objects.create(name="Riverside Health", slug=ORG_SLUG, time_zone="America/Chicago")
-        heart = Brand.objects.create(
+        org = organization_create(name="Riverside Health", slug=ORG_SLUG, time_zone="America/Chicago")
+        heart = brand_create(
+            actor=None,
             organization=org,
             name="Riverside Heart Institute",
             slug="riverside-heart",
-            kind=Brand.Kind.FACILITY,
+            kind="facility",
             description="Heart and vascular care from Riverside Health.",
         )
-        kids = Brand.objects.create(
+        kids = brand_create(
+            actor=None,
             organization=org,
             name="Riverside Children's Clinic",
             slug="riverside-kids",
-            kind=Brand.Kind.FACILITY,
+            kind="facility",
             description="Care for children and families.",
         )
         people: dict[str, User] = {}
