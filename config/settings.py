@@ -15,7 +15,20 @@ VAR_DIR = Path(env("CARECAST_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite and SqliteHuey files live here
 
 # --- core ------------------------------------------------------------------------------------
-SECRET_KEY = env("SECRET_KEY", default="dev-insecure-change-me-carecast-0123456789abcdef")
+
+
+def _local_secret_key() -> str:
+    """One-machine default: a random key made once and kept in var/ (production sets SECRET_KEY)."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("SECRET_KEY", default="") or _local_secret_key()
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
