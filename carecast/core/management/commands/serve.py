@@ -11,12 +11,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-# One JSON object per request, like the application's own logs. Paths carry ids only, never PHI.
-ACCESS_FORMAT = (
-    '{"time": "%(t)s", "logger": "access", "method": "%(m)s", "path": "%(U)s", "status": %(s)s, '
-    '"bytes": "%(B)s", "duration_ms": %(M)s, "request_id": "%({x-request-id}o)s"}'
-)
-
 
 class Command(BaseCommand):
     help = "Run the web server (gunicorn) and the task worker (run_huey) together."
@@ -32,18 +26,14 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "config.wsgi:application",
+            "--config",
+            "python:config.gunicorn",
             "--bind",
             options["bind"],
             "--workers",
             "1",
             "--threads",
             str(options["threads"]),
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            ACCESS_FORMAT,
-            "--graceful-timeout",
-            "5",
         ]
         worker = [python, "manage.py", "run_huey", "--flush-locks"]
         procs = [subprocess.Popen(worker), subprocess.Popen(web)]  # noqa: S603  (fixed commands)
