@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "carecast.core",
     "carecast.accounts",
     "carecast.content",
+    "carecast.compliance",
     "carecast.channels",
     "carecast.web",
 ]

@@ -48,10 +48,11 @@ def make_user(org: Organization | None, *roles: str, username: str | None = None
 def approved_item(
     *, author: User, reviewer: User, brand: Brand, publish_at: Any = None, text: str = "Flu shots"
 ) -> Any:
+    from carecast.compliance import services as review
     from carecast.content import services
 
     item = services.content_item_create(
         actor=author, brand=brand, title="Post", text=text, publish_at=publish_at
     )
-    services.content_item_submit(actor=author, item=item)
-    return services.content_item_approve(actor=reviewer, item=item, revision=item.revision)
+    review.content_item_submit(actor=author, item=item)
+    return review.content_item_approve(actor=reviewer, item=item, revision=item.revision)

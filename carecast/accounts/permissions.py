@@ -34,6 +34,7 @@ class Action(StrEnum):
     COMMUNITY_MODERATE = "community.moderate"
     ANALYTICS_VIEW = "analytics.view"
     ADVOCACY_SHARE = "advocacy.share"
+    STORIES_MANAGE = "stories.manage"
 
 
 _ALL = frozenset(Role)
@@ -59,6 +60,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.COMMUNITY_MODERATE: frozenset({Role.ADMIN, Role.COMMUNITY_MANAGER}),
     Action.ANALYTICS_VIEW: frozenset({Role.ADMIN, Role.STRATEGIST, Role.ANALYST}),
     Action.ADVOCACY_SHARE: frozenset({Role.ADMIN, Role.STRATEGIST, Role.ADVOCATE}),
+    # Patient authorisations hold PHI: the people who run stories and the privacy officer.
+    Action.STORIES_MANAGE: frozenset({Role.ADMIN, Role.STRATEGIST, Role.PRIVACY_OFFICER}),
 }
 
 

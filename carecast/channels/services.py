@@ -106,9 +106,14 @@ def _claim(job_id: int) -> tuple[PublishJob, PublishAttempt] | None:
 def _send_time_problem(job: PublishJob, item: ContentItem) -> str:
     if item.status != Item.SCHEDULED:
         return f"the content item is {item.get_status_display().lower()}, not scheduled"
-    if not item.approval_is_current or item.revision != job.revision:
+    if item.approved_revision != item.revision or item.revision != job.revision:
         return "the content changed after it was approved; it needs a new approval"
-    return ""
+    if not item.approval_is_current:
+        return "its approval expired; submit it for review again"
+    from carecast.compliance.checks import publish_blockers  # the compliance gate, checked at send time
+
+    blockers = publish_blockers(item)
+    return blockers[0] if blockers else ""
 
 
 def publish_job_run(*, job_id: int) -> PublishJob | None:

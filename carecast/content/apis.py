@@ -74,20 +74,11 @@ class ContentItemUpdateSerializer(ContentItemWriteSerializer):
     brand = serializers.SlugField(required=False)
 
 
-class ApproveSerializer(serializers.Serializer[Any]):
-    revision = serializers.IntegerField(help_text="The revision you reviewed.")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class RejectSerializer(serializers.Serializer[Any]):
-    comment = serializers.CharField()
-
-
 class ScheduleSerializer(serializers.Serializer[Any]):
     publish_at = serializers.CharField(allow_null=True)
 
 
-def _actor(request: Request) -> User:
+def actor_of(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)  # IsAuthenticated ran first
     return user
@@ -112,10 +103,10 @@ class ContentItemViewSet(
     serializer_class = ContentItemSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.content_items_visible(user=_actor(self.request)).order_by("-updated_at")
+        return selectors.content_items_visible(user=actor_of(self.request)).order_by("-updated_at")
 
     def get_object(self) -> ContentItem:
-        return selectors.access_content_item(user=_actor(self.request), content_item_id=self.kwargs["pk"])
+        return selectors.access_content_item(user=actor_of(self.request), content_item_id=self.kwargs["pk"])
 
     def _brand(self, user: User, slug: str) -> Brand:
         try:
@@ -131,7 +122,7 @@ class ContentItemViewSet(
         data = ContentItemWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        user = _actor(request)
+        user = actor_of(request)
         item = services.content_item_create(
             actor=user,
             brand=self._brand(user, v["brand"]),
@@ -157,7 +148,7 @@ class ContentItemViewSet(
         )
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        user = _actor(request)
+        user = actor_of(request)
         item = services.content_item_update(
             actor=user,
             item=item,
@@ -168,43 +159,12 @@ class ContentItemViewSet(
         )
         return self._out(item)
 
-    @extend_schema(request=None, responses={200: ContentItemSerializer})
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str) -> Response:
-        return self._out(services.content_item_submit(actor=_actor(request), item=self.get_object()))
-
-    @extend_schema(request=ApproveSerializer, responses={200: ContentItemSerializer})
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str) -> Response:
-        data = ApproveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._out(
-            services.content_item_approve(
-                actor=_actor(request),
-                item=self.get_object(),
-                **data.validated_data,
-            )
-        )
-
-    @extend_schema(request=RejectSerializer, responses={200: ContentItemSerializer})
-    @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str) -> Response:
-        data = RejectSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._out(
-            services.content_item_reject(
-                actor=_actor(request),
-                item=self.get_object(),
-                comment=data.validated_data["comment"],
-            )
-        )
-
     @extend_schema(request=ScheduleSerializer, responses={200: ContentItemSerializer})
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, pk: str) -> Response:
         data = ScheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _actor(request)
+        user = actor_of(request)
         return self._out(
             services.content_item_schedule(
                 actor=user, item=self.get_object(), publish_at=_when(user, data.validated_data["publish_at"])

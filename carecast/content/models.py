@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from carecast.core.models import Brand, TenantModel
 
@@ -18,7 +19,13 @@ class ContentItem(TenantModel):
         PUBLISHED = "published", "Published"
         FAILED = "failed", "Publishing failed"
 
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        PATIENT_STORY = "patient_story", "Patient story"
+        PUBLIC_HEALTH = "public_health", "Urgent public-health message"
+
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="content_items")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.POST)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=200, help_text="For your team; not published.")
     text = models.TextField()
@@ -32,6 +39,9 @@ class ContentItem(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    approval_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this the approval no longer publishes; review again."
+    )
     review_comment = models.TextField(blank=True)
 
     class Meta:
@@ -54,7 +64,10 @@ class ContentItem(TenantModel):
 
     @property
     def approval_is_current(self) -> bool:
-        return self.approved_revision is not None and self.approved_revision == self.revision
+        """Approved, for this very revision, and not expired."""
+        if self.approved_revision is None or self.approved_revision != self.revision:
+            return False
+        return self.approval_expires_at is None or self.approval_expires_at > timezone.now()
 
 
 class ContentRevision(models.Model):

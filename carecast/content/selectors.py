@@ -19,8 +19,3 @@ def access_content_item(*, user: User, content_item_id: int) -> ContentItem:
         return content_items_visible(user=user).get(pk=content_item_id)
     except (ContentItem.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("No such content item.") from exc
-
-
-def review_queue(*, user: User) -> QuerySet[ContentItem]:
-    require(user, Action.CONTENT_APPROVE)
-    return content_items_visible(user=user).filter(status=ContentItem.Status.IN_REVIEW).exclude(author=user)

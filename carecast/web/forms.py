@@ -49,6 +49,11 @@ class ReviewForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Request changes")])
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+    password = forms.CharField(
+        required=False, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    otp_code = forms.CharField(required=False, max_length=8, label="Or a two-factor code")
+    reason = forms.CharField(required=False, max_length=500, label="Reason for your signature")
 
 
 class OrganizationSettingsForm(forms.ModelForm):

@@ -20,6 +20,7 @@ from carecast.accounts.models import Role, User
 from carecast.accounts.permissions import Action, can
 from carecast.accounts.services import api_token_create, organization_update
 from carecast.channels.models import PublishJob
+from carecast.compliance import services as reviewing
 from carecast.content import selectors, services
 from carecast.content.models import ContentItem
 from carecast.core.errors import CarecastError, NotFound, PermissionDenied, ValidationError
@@ -68,7 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "counts": [(s, label, counts.get(s, 0)) for s, label in ContentItem.Status.choices],
             "upcoming": upcoming,
-            "review_count": selectors.review_queue(user=user).count()
+            "review_count": len(reviewing.review_queue(user=user))
             if can(user, Action.CONTENT_APPROVE)
             else None,
             "mine": items.filter(author=user).order_by("-updated_at")[:5],
@@ -187,16 +188,26 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = _item_or_404(user, item_id)
     tz = user.tenant.tz
+    run = reviewing.current_run(item) or item.workflow_runs.select_related("workflow").first()
+    step_runs = (
+        list(run.step_runs.select_related("step").prefetch_related("approvals__reviewer")) if run else []
+    )
+    current = next((s for s in step_runs if s.status == "in_progress"), None)
     return render(
         request,
         "web/item_detail.html",
         {
             "item": item,
+            "run": run,
+            "step_runs": step_runs,
+            "current_step": current,
+            "can_decide": bool(
+                current and item.status == "in_review" and reviewing.can_review_step(user, current.step, item)
+            ),
             "jobs": PublishJob.objects.filter(content_item=item).order_by("-created_at"),
             "revisions": item.revisions.all()[:10],
             "review_form": ReviewForm(initial={"revision": item.revision}),
             "schedule_form": ScheduleForm(initial={"publish_at": to_local_input(item.publish_at, tz)}),
-            "can_review": can(user, Action.CONTENT_APPROVE) and item.author_id != user.pk,
             "is_author": item.author_id == user.pk or can(user, Action.CONTENT_EDIT_ANY),
             "tz": tz.key,
         },
@@ -219,7 +230,10 @@ def submit(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = _item_or_404(user, item_id)
     return _run(
-        request, item_id, "Submitted for review.", lambda: services.content_item_submit(actor=user, item=item)
+        request,
+        item_id,
+        "Submitted for review.",
+        lambda: reviewing.content_item_submit(actor=user, item=item),
     )
 
 
@@ -238,15 +252,25 @@ def review(request: HttpRequest, item_id: int) -> HttpResponse:
             request,
             item_id,
             "Approved.",
-            lambda: services.content_item_approve(
-                actor=user, item=item, revision=data["revision"], comment=data["comment"]
+            lambda: reviewing.content_item_approve(
+                actor=user,
+                item=item,
+                revision=data["revision"],
+                comment=data["comment"],
+                signature=reviewing.Signature(
+                    reason=data["reason"], password=data["password"], otp_code=data["otp_code"]
+                )
+                if data["reason"] or data["password"] or data["otp_code"]
+                else None,
             ),
         )
     return _run(
         request,
         item_id,
         "Changes requested; the author has been told why.",
-        lambda: services.content_item_reject(actor=user, item=item, comment=data["comment"]),
+        lambda: reviewing.content_item_reject(
+            actor=user, item=item, comment=data["comment"], revision=data["revision"]
+        ),
     )
 
 
@@ -291,7 +315,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
             author=user, status__in=[ContentItem.Status.IN_REVIEW, ContentItem.Status.REJECTED]
         )
         return render(request, "web/reviews.html", {"queue": None, "mine": mine})
-    return render(request, "web/reviews.html", {"queue": selectors.review_queue(user=user), "mine": None})
+    return render(request, "web/reviews.html", {"queue": reviewing.review_queue(user=user), "mine": None})
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from carecast.channels.models import PublishJob
+from carecast.compliance import services as review
 from carecast.content import services
 from carecast.content.models import ContentItem
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
@@ -77,9 +78,9 @@ def test_submit_and_approve_by_another_person_schedules_a_job(people, brand, lat
 def test_nobody_approves_their_own_work(people, brand):
     strategist = people["admin"]
     item = services.content_item_create(actor=strategist, brand=brand, title="T", text="t")
-    services.content_item_submit(actor=strategist, item=item)
+    review.content_item_submit(actor=strategist, item=item)
     with pytest.raises(PermissionDenied, match="own work"):
-        services.content_item_approve(actor=strategist, item=item, revision=1)
+        review.content_item_approve(actor=strategist, item=item, revision=1)
     item.refresh_from_db()
     assert item.status == Status.IN_REVIEW and item.approved_revision is None
 
@@ -87,14 +88,14 @@ def test_nobody_approves_their_own_work(people, brand):
 def test_approval_names_the_revision_read(people, brand):
     author, reviewer = people["contributor"], people["medical_reviewer"]
     item = services.content_item_create(actor=author, brand=brand, title="T", text="v1")
-    services.content_item_submit(actor=author, item=item)
+    review.content_item_submit(actor=author, item=item)
     services.content_item_update(actor=author, item=item, title="T", text="v2")
     item.refresh_from_db()
     assert item.status == Status.DRAFT and item.revision == 2
-    services.content_item_submit(actor=author, item=item)
+    review.content_item_submit(actor=author, item=item)
     with pytest.raises(InvalidTransition, match="changed after you opened it"):
-        services.content_item_approve(actor=reviewer, item=item, revision=1)
-    services.content_item_approve(actor=reviewer, item=item, revision=2)
+        review.content_item_approve(actor=reviewer, item=item, revision=1)
+    review.content_item_approve(actor=reviewer, item=item, revision=2)
 
 
 def test_an_edit_after_approval_ends_it_and_cancels_the_job(people, brand, later):
@@ -124,13 +125,13 @@ def test_moving_the_time_keeps_the_approval_and_moves_the_job(people, brand, lat
 def test_rejection_needs_a_comment_and_returns_the_item(people, brand):
     author, reviewer = people["contributor"], people["regulatory_reviewer"]
     item = services.content_item_create(actor=author, brand=brand, title="T", text="t")
-    services.content_item_submit(actor=author, item=item)
+    review.content_item_submit(actor=author, item=item)
     with pytest.raises(ValidationError):
-        services.content_item_reject(actor=reviewer, item=item, comment="  ")
-    services.content_item_reject(actor=reviewer, item=item, comment="Add the disclaimer.")
+        review.content_item_reject(actor=reviewer, item=item, comment="  ")
+    review.content_item_reject(actor=reviewer, item=item, comment="Add the disclaimer.")
     item.refresh_from_db()
-    assert item.status == Status.REJECTED and item.review_comment == "Add the disclaimer."
-    services.content_item_submit(actor=author, item=item)
+    assert item.status == Status.REJECTED and item.review_comment == "Review: Add the disclaimer."
+    review.content_item_submit(actor=author, item=item)
 
 
 def test_past_publish_time_is_refused(people, brand):
@@ -149,8 +150,16 @@ def test_every_change_is_audited(people, brand, later):
         author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, publish_at=later
     )
     actions = list(AuditEntry.objects.order_by("pk").values_list("action", flat=True))
-    assert actions == ["content.create", "content.submit", "content.approve", "publish_job.create"]
-    assert AuditEntry.objects.filter(object_id=str(item.pk), object_type="content.contentitem").count() == 3
+    assert actions == [
+        "content.create",
+        "workflow.create",  # the organisation's standard workflow, made on first use
+        "content.submit",
+        "review.start",
+        "review.step_approve",
+        "content.approve",
+        "publish_job.create",
+    ]
+    assert AuditEntry.objects.filter(object_id=str(item.pk), object_type="content.contentitem").count() == 4
 
 
 def test_other_organisations_brand_is_refused(people, org):

@@ -29,7 +29,14 @@ def test_only_registered_actions_are_accepted(db):
 
 
 def test_every_entry_records_who_what_and_links_to_the_previous(chain, people):
-    assert [e.action for e in chain] == ["content.create", "content.submit", "content.approve"]
+    assert [e.action for e in chain] == [
+        "content.create",
+        "workflow.create",
+        "content.submit",
+        "review.start",
+        "review.step_approve",
+        "content.approve",
+    ]
     approve = next(e for e in chain if e.action == "content.approve")
     assert approve.actor == people["medical_reviewer"]
     assert approve.organization == people["medical_reviewer"].organization

@@ -13,6 +13,7 @@ from django.utils import timezone
 from carecast.accounts.models import Role, User
 from carecast.accounts.services import brand_create, organization_create, user_create
 from carecast.channels.services import publish_due_jobs
+from carecast.compliance import services as review
 from carecast.content import services as content
 from carecast.content.models import ContentItem
 from carecast.core.models import Brand, Organization
@@ -82,7 +83,7 @@ class Command(BaseCommand):
             "Walk-ins welcome Monday to Friday.",
             publish_at=now + timedelta(days=2),
         )
-        content.content_item_submit(actor=author, item=in_review)
+        review.content_item_submit(actor=author, item=in_review)
         for days, title, text in (
             (1, "Heart-healthy recipe", "Try our heart-healthy lentil soup this week: low salt, high fibre."),
             (4, "CPR class", "Free hands-only CPR class at the Heart Institute lobby, open to everyone."),
@@ -90,8 +91,8 @@ class Command(BaseCommand):
             item = content.content_item_create(
                 actor=author, brand=heart, title=title, text=text, publish_at=now + timedelta(days=days)
             )
-            content.content_item_submit(actor=author, item=item)
-            content.content_item_approve(actor=reviewer, item=item, revision=item.revision)
+            review.content_item_submit(actor=author, item=item)
+            review.content_item_approve(actor=reviewer, item=item, revision=item.revision)
         published = content.content_item_create(
             actor=author,
             brand=heart,
@@ -99,8 +100,8 @@ class Command(BaseCommand):
             text="Welcome to the Riverside Heart Institute page. Follow us for heart-health tips and free "
             "community classes.",
         )
-        content.content_item_submit(actor=author, item=published)
-        content.content_item_approve(actor=reviewer, item=published, revision=published.revision)
+        review.content_item_submit(actor=author, item=published)
+        review.content_item_approve(actor=reviewer, item=published, revision=published.revision)
         content.content_item_publish_now(actor=author, item=published)
         transaction.on_commit(publish_due_jobs)  # publish it now rather than wait for the worker
         rejected = content.content_item_create(
@@ -109,8 +110,8 @@ class Command(BaseCommand):
             title="Cholesterol myths",
             text="You can stop your statin once your cholesterol is normal.",
         )
-        content.content_item_submit(actor=author, item=rejected)
-        content.content_item_reject(
+        review.content_item_submit(actor=author, item=rejected)
+        review.content_item_reject(
             actor=reviewer,
             item=rejected,
             comment="This reads as individual medical advice; say 'talk to your doctor' instead.",
