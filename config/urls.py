@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from carecast.compliance.public import policy_page
 from carecast.core.views import healthz
 
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("carecast.accounts.urls")),
     path("audit/", include("carecast.core.urls")),
     path("b/", include("carecast.channels.urls")),
+    path("policies/<slug:org_slug>/<slug:kind>/", policy_page, name="policy"),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

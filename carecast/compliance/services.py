@@ -239,6 +239,19 @@ def content_item_submit(*, actor: User, item: ContentItem) -> ContentItem:
     return item
 
 
+class SignatureRejected(ValidationError):
+    """Raised inside the decision's transaction; the failure is audited after it rolls back."""
+
+
+def _audit_failed_signature(actor: User, obj: Any) -> None:
+    audit_log(
+        action=actions.REVIEW_SIGNATURE_FAILED,
+        actor=actor,
+        organization=actor.organization,
+        obj=obj if obj.pk else None,
+    )
+
+
 def _verify_signature(actor: User, signature: Signature | None, obj: Any) -> None:
     if signature is None or not signature.reason.strip():
         raise ValidationError(
@@ -254,13 +267,7 @@ def _verify_signature(actor: User, signature: Signature | None, obj: Any) -> Non
     elif signature.password:
         ok = actor.check_password(signature.password)
     if not ok:
-        audit_log(
-            action=actions.REVIEW_SIGNATURE_FAILED,
-            actor=actor,
-            obj=obj if obj.pk else None,
-            organization=actor.organization,
-        )
-        raise ValidationError(
+        raise SignatureRejected(
             "That password or code is not right; the decision was not recorded.", field="signature"
         )
 
@@ -272,6 +279,16 @@ def content_item_approve(
     require(actor, Action.CONTENT_APPROVE, item.organization)
     if item.author_id == actor.pk:
         raise PermissionDenied("You cannot approve your own work; another reviewer must.")
+    try:
+        return _approve(actor, item, revision, comment, signature)
+    except SignatureRejected:
+        _audit_failed_signature(actor, item)
+        raise
+
+
+def _approve(
+    actor: User, item: ContentItem, revision: int, comment: str, signature: Signature | None
+) -> ContentItem:
     with transaction.atomic():
         item = ContentItem.objects.select_for_update().get(pk=item.pk)
         run, step_run = _open_step(item, revision)
@@ -565,6 +582,7 @@ def authorization_create(
 
 def story_link(*, actor: User, item: ContentItem, authorization: PatientAuthorization) -> StoryAuthorization:
     require(actor, Action.STORIES_MANAGE, item.organization)
+    authorization = PatientAuthorization.objects.get(pk=authorization.pk)  # its current state
     if authorization.organization_id != item.organization_id:
         raise PermissionDenied("That authorisation belongs to another organisation.")
     if authorization.revoked_at is not None:
@@ -721,15 +739,19 @@ def fast_track_template_create(
         raise ValidationError(
             "Variables look like {site}: lowercase letters, digits and underscores.", field="text"
         )
-    with transaction.atomic():
-        template = FastTrackTemplate(
-            organization=actor.tenant,
-            name=name.strip(),
-            text=text.strip(),
-            approved_by=actor,
-            approved_at=timezone.now(),
-        )
+    template = FastTrackTemplate(
+        organization=actor.tenant,
+        name=name.strip(),
+        text=text.strip(),
+        approved_by=actor,
+        approved_at=timezone.now(),
+    )
+    try:
         _verify_signature(actor, signature, template)
+    except SignatureRejected:
+        _audit_failed_signature(actor, template)
+        raise
+    with transaction.atomic():
         template.save()
         audit_log(
             action=actions.TEMPLATE_APPROVE,
