@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("carecast.accounts.urls")),
     path("audit/", include("carecast.core.urls")),
+    path("compliance/", include("carecast.compliance.urls")),
     path("b/", include("carecast.channels.urls")),
     path("policies/<slug:org_slug>/<slug:kind>/", policy_page, name="policy"),
     path("api/", include("config.api_urls")),

@@ -81,8 +81,11 @@ def content_item_create(
     image: UploadedFile | None = None,
     alt_text: str = "",
     publish_at: datetime | None = None,
+    kind: str = ContentItem.Kind.POST,
 ) -> ContentItem:
     require(actor, Action.CONTENT_CREATE, brand.organization)
+    if kind not in (ContentItem.Kind.POST, ContentItem.Kind.PATIENT_STORY):
+        raise ValidationError("Choose a post or a patient story.", field="kind")
     title, text, alt_text = _clean_text(
         title=title, text=text, has_image=image is not None, alt_text=alt_text
     )
@@ -98,6 +101,7 @@ def content_item_create(
             text=text,
             alt_text=alt_text,
             publish_at=publish_at,
+            kind=kind,
         )
         if image is not None:
             item.image.save(f"upload.{ext}", image, save=False)

@@ -10,6 +10,15 @@ from carecast.core.models import Brand, Organization
 class ContentItemForm(forms.Form):
     brand = forms.ModelChoiceField(queryset=Brand.objects.none(), label="Brand or facility", empty_label=None)
     title = forms.CharField(max_length=200, help_text="For your team; not published.")
+    kind = forms.ChoiceField(
+        choices=[
+            ("post", "Post"),
+            ("patient_story", "Patient story (needs the patient's signed authorisation)"),
+        ],
+        initial="post",
+        label="Kind",
+        required=False,
+    )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
     image = forms.FileField(
         required=False,

@@ -21,6 +21,7 @@ from carecast.accounts.permissions import Action, can
 from carecast.accounts.services import api_token_create, organization_update
 from carecast.channels.models import PublishJob
 from carecast.compliance import services as reviewing
+from carecast.compliance.models import PatientAuthorization
 from carecast.content import selectors, services
 from carecast.content.models import ContentItem
 from carecast.core.errors import CarecastError, NotFound, PermissionDenied, ValidationError
@@ -138,6 +139,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 image=form.cleaned_data.get("image"),
                 alt_text=form.cleaned_data["alt_text"],
                 publish_at=_publish_at(form, user),
+                kind=form.cleaned_data.get("kind") or "post",
             )
         except CarecastError as exc:
             _apply_error(form, exc)
@@ -163,6 +165,7 @@ def edit(request: HttpRequest, item_id: int) -> HttpResponse:
     form = ContentItemForm(
         request.POST or None, request.FILES or None, organization=user.tenant, initial=initial
     )
+    del form.fields["kind"]  # set when the item is made, or by linking an authorisation
     if request.method == "POST" and form.is_valid():
         try:
             services.content_item_update(
@@ -201,6 +204,12 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "run": run,
             "step_runs": step_runs,
             "current_step": current,
+            "story_authorizations": PatientAuthorization.objects.filter(
+                organization_id=user.tenant_id, revoked_at=None
+            )
+            if can(user, Action.STORIES_MANAGE)
+            else None,
+            "story_link": getattr(item, "story_authorization", None),
             "can_decide": bool(
                 current and item.status == "in_review" and reviewing.can_review_step(user, current.step, item)
             ),
@@ -364,6 +373,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "roles": Role,
             "can_token": can(user, Action.API_TOKEN),
             "can_audit": can(user, Action.AUDIT_VIEW),
+            "can_stories": can(user, Action.STORIES_MANAGE),
         },
     )
 

@@ -50,7 +50,7 @@ def test_request_id_and_client_address_are_recorded(client, people, brand):
     client.force_login(people["contributor"])
     response = client.post(
         "/create/",
-        {"brand": brand.pk, "title": "Hours", "text": "Open late Thursdays."},
+        {"brand": brand.pk, "kind": "post", "title": "Hours", "text": "Open late Thursdays."},
         HTTP_X_REQUEST_ID="req-1234567890",
         REMOTE_ADDR="203.0.113.9",
     )
