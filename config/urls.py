@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from carecast.compliance.public import policy_page
 from carecast.core.views import healthz
+from carecast.web.planning import calendar_ics, short_link
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("audit/", include("carecast.core.urls")),
     path("compliance/", include("carecast.compliance.urls")),
     path("b/", include("carecast.channels.urls")),
+    path("l/<slug:code>", short_link, name="short_link"),
+    path("ical/<str:token>.ics", calendar_ics, name="calendar_ics"),
     path("policies/<slug:org_slug>/<slug:kind>/", policy_page, name="policy"),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -44,7 +44,7 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
-ALLOWED_WITHOUT_2FA = ("/accounts/", "/static/", "/healthz", "/b/", "/l/", "/policies/")
+ALLOWED_WITHOUT_2FA = ("/accounts/", "/static/", "/healthz", "/b/", "/l/", "/policies/", "/ical/")
 
 
 class TwoFactorRequiredMiddleware:

@@ -78,6 +78,17 @@ class RoleAssignment(models.Model):
         return f"{self.user} as {self.get_role_display()}"
 
 
+class CalendarFeed(models.Model):
+    """A person's private iCalendar subscription URL. The token is the only key; revoking makes a new one."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user}"
+
+
 class LoginFailure(models.Model):
     """A failed sign-in, counted for throttling. Holds the attempted username and address only."""
 

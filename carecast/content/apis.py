@@ -9,10 +9,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from carecast.accounts.models import User
-from carecast.content import selectors, services
-from carecast.content.models import ContentItem
+from carecast.content import links, selectors, services
+from carecast.content.models import ContentItem, Conversion
 from carecast.core.errors import ValidationError
 from carecast.core.models import Brand
 from carecast.core.timeutil import parse_local_datetime
@@ -170,3 +171,27 @@ class ContentItemViewSet(
                 actor=user, item=self.get_object(), publish_at=_when(user, data.validated_data["publish_at"])
             )
         )
+
+
+class ConversionSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="The tracked link's short code (the part after /l/).")
+    kind = serializers.ChoiceField(choices=Conversion.Kind.choices)
+    occurred_on = serializers.DateField()
+    count = serializers.IntegerField(default=1, min_value=1)
+    external_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your event id; a repeat with the same id is refused.",
+    )
+
+
+class ConversionView(APIView):
+    """Server to server: the destination site reports conversions for a tracked link. Counts, no people."""
+
+    @extend_schema(request=ConversionSerializer, responses={201: ConversionSerializer})
+    def post(self, request: Request) -> Response:
+        data = ConversionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        links.conversion_record(actor=actor_of(request), **data.validated_data)
+        return Response(data.data, status=201)

@@ -43,6 +43,9 @@ class ContentItem(TenantModel):
         null=True, blank=True, help_text="After this the approval no longer publishes; review again."
     )
     review_comment = models.TextField(blank=True)
+    campaign = models.ForeignKey(
+        "Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -87,3 +90,79 @@ class ContentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} r{self.number}"
+
+
+class Campaign(TenantModel):
+    """A goal with dates, money and channels; content items belong to at most one campaign."""
+
+    name = models.CharField(max_length=200)
+    goal = models.TextField(help_text="What success looks like, e.g. '300 flu-shot appointment requests'.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    budget = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    spend = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    channels = models.JSONField(default=list, blank=True)
+    target_segments = models.JSONField(
+        default=list, blank=True, help_text="Names and descriptions of audiences."
+    )
+    key_figures = models.JSONField(default=list, blank=True, help_text="Figures to watch, e.g. conversions.")
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackedLink(TenantModel):
+    """A short link (/l/<code>) to a destination with UTM parameters. Never carries PHI."""
+
+    code = models.SlugField(max_length=16, unique=True)
+    destination = models.URLField(max_length=1000, help_text="Where it goes, with the UTM parameters added.")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="links"
+    )
+    item = models.ForeignKey(
+        ContentItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="links"
+    )
+    channel = models.CharField(max_length=40, blank=True)
+    clicks = models.PositiveIntegerField(default=0)
+    bot_clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"/l/{self.code}"
+
+
+class Conversion(TenantModel):
+    """An outcome the destination site reported through the server-side callback: counts, never people."""
+
+    class Kind(models.TextChoices):
+        APPOINTMENT_REQUEST = "appointment_request", "Appointment request"
+        FIND_A_DOCTOR = "find_a_doctor_click", "Find-a-doctor search"
+        CLICK_TO_CALL = "click_to_call", "Click to call"
+        PORTAL_SIGNUP = "portal_signup", "Portal sign-up"
+        CLASS_REGISTRATION = "class_registration", "Class registration"
+        SIGN_UP = "sign_up", "Sign-up"
+
+    link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="conversions")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    occurred_on = models.DateField()
+    count = models.PositiveIntegerField(default=1)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The site's event id, to refuse repeats."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="one_conversion_per_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.kind} via {self.link}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -13,7 +14,7 @@ from carecast.accounts.models import User
 from carecast.accounts.permissions import Action, can, require
 from carecast.content import audit_actions as actions
 from carecast.content.media import validate_image
-from carecast.content.models import ContentItem, ContentRevision
+from carecast.content.models import Campaign, ContentItem, ContentRevision
 from carecast.core.audit import audit_log
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from carecast.core.models import Brand
@@ -211,4 +212,73 @@ def content_item_publish_now(*, actor: User, item: ContentItem) -> ContentItem:
             reason="publish now",
         )
         _sync_publishing(item)
+    return item
+
+
+def campaign_save(
+    *,
+    actor: User,
+    campaign: Campaign | None = None,
+    name: str,
+    goal: str,
+    starts_on: date,
+    ends_on: date,
+    budget: Decimal = Decimal(0),
+    spend: Decimal = Decimal(0),
+    channels: list[str] | None = None,
+    target_segments: list[str] | None = None,
+    key_figures: list[str] | None = None,
+) -> Campaign:
+    """Create a campaign, or change one (campaign given)."""
+    require(actor, Action.CONTENT_EDIT_ANY)
+    if not name.strip() or not goal.strip():
+        raise ValidationError(
+            "A campaign needs a name and a goal.", field="name" if not name.strip() else "goal"
+        )
+    if ends_on < starts_on:
+        raise ValidationError("The campaign ends before it starts.", field="ends_on")
+    if budget < 0 or spend < 0:
+        raise ValidationError("Budget and spend cannot be negative.", field="budget")
+    values = {
+        "name": name.strip(),
+        "goal": goal.strip(),
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "budget": budget,
+        "spend": spend,
+        "channels": channels or [],
+        "target_segments": target_segments or [],
+        "key_figures": key_figures or [],
+    }
+    with transaction.atomic():
+        if campaign is None:
+            campaign = Campaign.objects.create(organization=actor.tenant, **values)
+            audit_log(action=actions.CAMPAIGN_CREATE, actor=actor, obj=campaign, after=values)
+        else:
+            if campaign.organization_id != actor.tenant_id:
+                raise PermissionDenied("That campaign belongs to another organisation.")
+            before = {k: getattr(campaign, k) for k in values}
+            for key, value in values.items():
+                setattr(campaign, key, value)
+            campaign.save()
+            audit_log(action=actions.CAMPAIGN_UPDATE, actor=actor, obj=campaign, before=before, after=values)
+    return campaign
+
+
+def content_item_set_campaign(*, actor: User, item: ContentItem, campaign: Campaign | None) -> ContentItem:
+    require(actor, Action.CONTENT_CREATE, item.organization)
+    _require_author(actor, item)
+    if campaign is not None and campaign.organization_id != item.organization_id:
+        raise PermissionDenied("That campaign belongs to another organisation.")
+    with transaction.atomic():
+        before = {"campaign": item.campaign_id}
+        item.campaign = campaign
+        item.save(update_fields=["campaign", "updated_at"])
+        audit_log(
+            action=actions.CONTENT_UPDATE,
+            actor=actor,
+            obj=item,
+            before=before,
+            after={"campaign": item.campaign_id},
+        )
     return item

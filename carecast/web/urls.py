@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carecast.web import views
+from carecast.web import planning, views
 
 app_name = "web"
 urlpatterns = [
@@ -14,6 +14,11 @@ urlpatterns = [
     path("content/<int:item_id>/review/", views.review, name="review"),
     path("content/<int:item_id>/schedule/", views.schedule, name="schedule"),
     path("content/<int:item_id>/publish-now/", views.publish_now, name="publish_now"),
+    path("campaigns/", planning.campaigns, name="campaigns"),
+    path("campaigns/<int:campaign_id>/", planning.campaign_detail, name="campaign"),
+    path("calendar/feed/reset/", planning.calendar_feed_reset, name="calendar_feed_reset"),
+    path("content/export.csv", planning.content_export, name="content_export"),
+    path("content/import/", planning.content_import, name="content_import"),
     path("reviews/", views.reviews, name="reviews"),
     path("settings/", views.settings_view, name="settings"),
     path("<slug:section>/", views.section, name="section"),

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +24,7 @@ from carecast.channels.models import PublishJob
 from carecast.compliance import services as reviewing
 from carecast.compliance.models import PatientAuthorization
 from carecast.content import selectors, services
+from carecast.content.exchange import calendar_feed_token
 from carecast.content.models import ContentItem
 from carecast.core.errors import CarecastError, NotFound, PermissionDenied, ValidationError
 from carecast.core.models import Organization
@@ -111,6 +113,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "tz": tz.key,
             "today": today,
             "unscheduled": unscheduled,
+            "ical_url": request.build_absolute_uri(
+                reverse("calendar_ics", kwargs={"token": calendar_feed_token(user=user)})
+            ),
         },
     )
 

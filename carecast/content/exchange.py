@@ -1,0 +1,170 @@
+"""Content in and out of carecast: the iCalendar subscription feed and CSV export and import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import icalendar
+from django.conf import settings
+from django.db import transaction
+
+from carecast.accounts.models import CalendarFeed, User
+from carecast.accounts.permissions import Action, require
+from carecast.content import audit_actions as actions
+from carecast.content.models import ContentItem
+from carecast.content.selectors import content_items_visible
+from carecast.content.services import content_item_create
+from carecast.core.audit import audit_log
+from carecast.core.errors import CarecastError, ValidationError
+from carecast.core.models import Brand
+from carecast.core.timeutil import parse_local_datetime, require_future
+
+# ---------------------------------------------------------------- iCalendar
+
+
+def calendar_feed_token(*, user: User, reset: bool = False) -> str:
+    """The person's private feed token; `reset` revokes the old link and makes a new one."""
+    require(user, Action.CONTENT_VIEW)
+    feed = CalendarFeed.objects.filter(user=user).first()
+    if feed is not None and not reset:
+        return feed.token
+    with transaction.atomic():
+        token = secrets.token_urlsafe(32)
+        CalendarFeed.objects.update_or_create(user=user, defaults={"token": token})
+        audit_log(action=actions.CALENDAR_FEED_RESET, actor=user, organization=user.organization, obj=user)
+    return token
+
+
+def calendar_feed_ics(*, token: str) -> bytes | None:
+    """The items with a publish time that the token's owner can see, as an iCalendar file."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not feed.user.is_active or feed.user.organization_id is None:
+        return None
+    user = feed.user
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//carecast//editorial calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"carecast: {user.tenant.name}")
+    for item in content_items_visible(user=user).exclude(publish_at=None).order_by("publish_at"):
+        assert item.publish_at is not None
+        event = icalendar.Event()
+        event.add("uid", f"content-{item.pk}@carecast")
+        event.add("summary", f"{item.title} ({item.get_status_display()})")
+        event.add("dtstart", item.publish_at)
+        event.add("dtend", item.publish_at + timedelta(minutes=15))
+        event.add("dtstamp", item.updated_at)
+        event.add("description", f"{item.brand.name} · {item.get_status_display()}")
+        event.add("url", f"{settings.SITE_URL}/content/{item.pk}/")
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+# ---------------------------------------------------------------- CSV
+
+CSV_COLUMNS = ["title", "brand", "kind", "status", "publish_at_local", "text", "alt_text", "campaign"]
+IMPORT_COLUMNS = ["title", "brand", "text", "publish_at_local"]
+MAX_IMPORT_ROWS = 2000
+
+
+def content_csv_export(*, user: User) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    tz = user.tenant.tz
+    items = content_items_visible(user=user).select_related("campaign").order_by("publish_at", "pk")
+    for item in items:
+        writer.writerow(
+            [
+                item.title,
+                item.brand.slug,
+                item.kind,
+                item.status,
+                item.publish_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if item.publish_at else "",
+                item.text,
+                item.alt_text,
+                item.campaign.name if item.campaign else "",
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass
+class ImportPreview:
+    rows: list[dict[str, str]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+    @property
+    def good(self) -> list[dict[str, str]]:
+        bad = {str(line) for line, _ in self.errors}
+        return [r for r in self.rows if r["line"] not in bad]
+
+
+def content_csv_preview(*, user: User, data: str) -> ImportPreview:
+    """Check every row without saving anything; the person then confirms the good rows."""
+    require(user, Action.CONTENT_CREATE)
+    preview = ImportPreview()
+    reader = csv.DictReader(io.StringIO(data))
+    missing = [c for c in ("title", "brand", "text") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError(
+            f"The CSV needs the columns {', '.join(IMPORT_COLUMNS)}; missing: {', '.join(missing)}.",
+            field="file",
+        )
+    brands = {b.slug: b for b in Brand.objects.filter(organization_id=user.tenant_id)}
+    for index, raw in enumerate(reader, start=2):  # line 1 is the header
+        if index - 1 > MAX_IMPORT_ROWS:
+            preview.errors.append((index, f"More than {MAX_IMPORT_ROWS} rows; split the file."))
+            break
+        row = {
+            "line": str(index),
+            "title": (raw.get("title") or "").strip(),
+            "brand": (raw.get("brand") or "").strip(),
+            "text": (raw.get("text") or "").strip(),
+            "publish_at_local": (raw.get("publish_at_local") or "").strip(),
+        }
+        preview.rows.append(row)
+        problems = []
+        if not row["title"]:
+            problems.append("no title")
+        if not row["text"]:
+            problems.append("no text")
+        if row["brand"] not in brands:
+            problems.append(f"unknown brand {row['brand']!r}")
+        if row["publish_at_local"]:
+            try:
+                require_future(parse_local_datetime(row["publish_at_local"], user.tenant.tz))
+            except CarecastError as exc:
+                problems.append(str(exc))
+        if problems:
+            preview.errors.append((index, "; ".join(problems)))
+    return preview
+
+
+def content_csv_import(*, user: User, data: str) -> list[ContentItem]:
+    """Create drafts from the good rows, all or none."""
+    preview = content_csv_preview(user=user, data=data)
+    brands = {b.slug: b for b in Brand.objects.filter(organization_id=user.tenant_id)}
+    with transaction.atomic():
+        items = [
+            content_item_create(
+                actor=user,
+                brand=brands[row["brand"]],
+                title=row["title"],
+                text=row["text"],
+                publish_at=parse_local_datetime(row["publish_at_local"], user.tenant.tz)
+                if row["publish_at_local"]
+                else None,
+            )
+            for row in preview.good
+        ]
+        audit_log(
+            action=actions.CONTENT_IMPORT,
+            actor=user,
+            organization=user.organization,
+            after={"created": len(items), "skipped_lines": [line for line, _ in preview.errors]},
+        )
+    return items
