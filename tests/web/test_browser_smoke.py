@@ -1,0 +1,87 @@
+"""Every page a signed-in person can reach, in a real Chromium, checked with axe-core."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import check_accessibility
+from tests.factories import PASSWORD, approved_item
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    check_accessibility(page)
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Good to see you")
+
+
+PAGES = [
+    "/",
+    "/calendar/",
+    "/create/",
+    "/reviews/",
+    "/inbox/",
+    "/listening/",
+    "/community/",
+    "/audiences/",
+    "/analytics/",
+    "/settings/",
+    "/audit/",
+    "/campaigns/",
+    "/content/import/",
+    "/compliance/workflows/",
+    "/compliance/authorizations/",
+    "/compliance/policies/",
+    "/compliance/fast-track/",
+    "/accounts/two-factor/",
+]
+
+
+def test_every_page_is_accessible(page: Page, live_server, people, brand, later):
+    item = approved_item(
+        author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, publish_at=later
+    )
+    sign_in(page, live_server.url, people["admin"].username)
+    for path in [*PAGES, f"/content/{item.pk}/", f"/content/{item.pk}/edit/"]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 200, path
+        check_accessibility(page)
+
+
+def test_not_built_sections_say_so(page: Page, live_server, people):
+    sign_in(page, live_server.url, people["analyst"].username)
+    page.get_by_role("link", name="Analytics").click()
+    expect(page.get_by_text("Not built yet.")).to_be_visible()
+    expect(page.get_by_role("link", name="Analytics")).to_have_attribute("aria-current", "page")
+
+
+def test_public_pages_are_accessible(page: Page, live_server, brand):
+    page.goto(f"{live_server.url}/b/{brand.slug}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(brand.name)
+    check_accessibility(page)
+
+
+def test_mobile_menu_works_under_the_real_content_security_policy(browser, live_server, people):
+    """No CSP bypass here: the app's own scripts must run with the policy it sends."""
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username or email").fill(people["contributor"].username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name="Calendar")).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("link", name="Calendar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Calendar")
+    assert errors == []
+    context.close()
