@@ -1,4 +1,4 @@
-"""The whole role × action matrix, walked through the services that enforce it.
+"""The whole role-by-action matrix, walked through the services that enforce it.
 
 The expected table is written out here, independently of `permissions.ALLOWED`: a change to who may
 do what must change this table too.
@@ -159,7 +159,7 @@ def ctx(client, people, brand):
 @pytest.mark.parametrize("action", list(Action), ids=str)
 def test_each_role_may_do_exactly_what_the_table_says(action, people, ctx):
     for role, actor in people.items():
-        assert _attempt(action, actor, ctx) is (role in EXPECTED[action]), f"{role} × {action}"
+        assert _attempt(action, actor, ctx) is (role in EXPECTED[action]), f"{role} may {action}?"
 
 
 def test_people_outside_the_organisation_or_inactive_can_do_nothing(people, brand):
