@@ -26,3 +26,35 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             body["field"] = exc.field  # type: ignore[attr-defined]
         return Response(body, status=code)
     return exception_handler(exc, context)
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "What went wrong, in words for the person reading it. Field errors list messages per field.",
+    "properties": {"detail": {"type": "string"}, "field": {"type": "string"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+ERROR_STATUSES = {
+    "400": "The input is wrong; nothing was changed.",
+    "401": "No valid token or session.",
+    "403": "Your role does not allow this.",
+    "404": "Not found in your organisation.",
+    "409": "The object is not in a state that allows this.",
+}
+
+
+def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular hook: document the error answers every endpoint can give, in one shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_STATUSES.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result

@@ -1,0 +1,273 @@
+"""A person of one organisation never reads or changes another's data, on any route.
+
+`test_every_route_has_a_tenancy_case` walks the URL configuration, so a new route without a case
+here fails the suite.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from carecast.accounts.services import api_token_create
+from carecast.channels.models import PublishJob
+from carecast.compliance import services as review
+from carecast.compliance.models import PatientAuthorization, TakedownTask
+from carecast.content import links, services
+from carecast.content.models import Campaign, ContentItem
+from carecast.core.models import AuditEntry
+from tests.factories import BrandFactory, OrganizationFactory, approved_item, make_user
+
+PUBLIC = {  # served to anyone by design, or part of signing in
+    "healthz",
+    "login",
+    "login_code",
+    "logout",
+    "two_factor_setup",
+    "session",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "brand",
+    "feed",
+    "post",
+    "post_image",
+    "short_link",
+    "calendar_ics",
+    "policy",
+    "api-root",
+    "api-schema",
+    "api-docs",
+}
+
+
+@pytest.fixture
+def world(people, brand, later):
+    """Organisation B with one of everything; `people` are organisation A."""
+    org_b = OrganizationFactory()
+    brand_b = BrandFactory(organization=org_b)
+    b = {
+        r: make_user(org_b, r, username=f"b-{r}")
+        for r in ("admin", "strategist", "contributor", "medical_reviewer", "privacy_officer", "analyst")
+    }
+    item = approved_item(
+        author=b["contributor"], reviewer=b["medical_reviewer"], brand=brand_b, publish_at=later
+    )
+    draft = services.content_item_create(
+        actor=b["contributor"], brand=brand_b, title="B draft", text="B secret"
+    )
+    in_review = services.content_item_create(
+        actor=b["contributor"], brand=brand_b, title="B review", text="B"
+    )
+    review.content_item_submit(actor=b["contributor"], item=in_review)
+    campaign = services.campaign_save(
+        actor=b["strategist"],
+        name="B campaign",
+        goal="g",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    auth = review.authorization_create(
+        actor=b["strategist"],
+        person_name="B patient",
+        description="d",
+        channels=["brand_page"],
+        media=["text"],
+        signed_on=date(2026, 1, 1),
+        expires_on=date(2027, 1, 1),
+    )
+    task = TakedownTask.objects.create(
+        organization=org_b, authorization=auth, item=item, channel="brand_page"
+    )
+    links.tracked_link_create(actor=b["strategist"], destination="https://b.example/", campaign=campaign)
+    return {
+        "org": org_b,
+        "brand": brand_b,
+        "people": b,
+        "item": item,
+        "draft": draft,
+        "in_review": in_review,
+        "job": PublishJob.objects.get(content_item=item),
+        "campaign": campaign,
+        "auth": auth,
+        "task": task,
+        "a_item": services.content_item_create(actor=people["contributor"], brand=brand, title="A", text="A"),
+    }
+
+
+def _unchanged(world):
+    item = ContentItem.objects.get(pk=world["draft"].pk)
+    return item.text == "B secret" and item.revision == 1 and item.status == "draft"
+
+
+def web(client, people, path, method="get", data=None, role="admin"):
+    client.force_login(people[role])
+    return getattr(client, method)(path, data or {})
+
+
+CASES = {
+    # name: (description, check(client, people, world) -> None)
+    "home": lambda c, p, w: _absent(web(c, p, "/"), "B draft", "B review"),
+    "calendar": lambda c, p, w: _absent(
+        web(c, p, "/calendar/?week=0"), "B draft", str(w["item"].title) + " B"
+    ),
+    "create": lambda c, p, w: _absent(web(c, p, "/create/"), w["brand"].name),
+    "item": lambda c, p, w: _status(web(c, p, f"/content/{w['draft'].pk}/"), 404),
+    "item_image": lambda c, p, w: _status(web(c, p, f"/content/{w['draft'].pk}/image"), 404),
+    "edit": lambda c, p, w: (
+        _status(
+            web(
+                c,
+                p,
+                f"/content/{w['draft'].pk}/edit/",
+                "post",
+                {"brand": w["brand"].pk, "title": "x", "text": "pwned"},
+            ),
+            404,
+        ),
+        _check(_unchanged(w)),
+    ),
+    "submit": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['draft'].pk}/submit/", "post"), 404),
+        _check(_unchanged(w)),
+    ),
+    "review": lambda c, p, w: (
+        _status(
+            web(
+                c,
+                p,
+                f"/content/{w['in_review'].pk}/review/",
+                "post",
+                {"revision": 1, "decision": "approve"},
+                role="medical_reviewer",
+            ),
+            404,
+        ),
+        _check(ContentItem.objects.get(pk=w["in_review"].pk).status == "in_review"),
+    ),
+    "schedule": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['item'].pk}/schedule/", "post", {"publish_at": ""}), 404),
+        _check(ContentItem.objects.get(pk=w["item"].pk).status == "scheduled"),
+    ),
+    "publish_now": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['item'].pk}/publish-now/", "post"), 404),
+        _check(ContentItem.objects.get(pk=w["item"].pk).publish_at > timezone.now() + timedelta(hours=1)),
+    ),
+    "reviews": lambda c, p, w: _absent(web(c, p, "/reviews/", role="medical_reviewer"), "B review"),
+    "settings": lambda c, p, w: _absent(web(c, p, "/settings/"), "b-admin", "b-strategist"),
+    "section": lambda c, p, w: _status(web(c, p, "/inbox/"), 200),
+    "campaigns": lambda c, p, w: _absent(web(c, p, "/campaigns/"), "B campaign"),
+    "campaign": lambda c, p, w: _status(web(c, p, f"/campaigns/{w['campaign'].pk}/"), 404),
+    "calendar_feed_reset": lambda c, p, w: _status(web(c, p, "/calendar/feed/reset/", "post"), 302),
+    "content_export": lambda c, p, w: _absent(web(c, p, "/content/export.csv"), "B secret", "B review"),
+    "content_import": lambda c, p, w: _status(web(c, p, "/content/import/"), 200),
+    "audit": lambda c, p, w: _check(
+        all(
+            e.organization_id == p["admin"].organization_id
+            for e in web(c, p, "/audit/").context["page"].object_list
+        )
+    ),
+    "audit_export": lambda c, p, w: _absent(web(c, p, "/audit/export.csv"), "B draft", "B campaign"),
+    "workflows": lambda c, p, w: _status(web(c, p, "/compliance/workflows/"), 200),
+    "authorizations": lambda c, p, w: _absent(web(c, p, "/compliance/authorizations/"), "B patient"),
+    "authorization_revoke": lambda c, p, w: (
+        _status(web(c, p, f"/compliance/authorizations/{w['auth'].pk}/revoke/", "post", {"note": "x"}), 404),
+        _check(PatientAuthorization.objects.get(pk=w["auth"].pk).revoked_at is None),
+    ),
+    "takedown_done": lambda c, p, w: (
+        _status(web(c, p, f"/compliance/takedowns/{w['task'].pk}/done/", "post"), 404),
+        _check(TakedownTask.objects.get(pk=w["task"].pk).status == "open"),
+    ),
+    "story_link": lambda c, p, w: _status(
+        web(c, p, f"/compliance/stories/{w['draft'].pk}/link/", "post", {"authorization": w["auth"].pk}), 404
+    ),
+    "policies": lambda c, p, w: _status(web(c, p, "/compliance/policies/"), 200),
+    "fast_track": lambda c, p, w: _absent(web(c, p, "/compliance/fast-track/"), w["brand"].name),
+    "content-item-list": lambda c, p, w: _check(
+        {i["id"] for i in _api(p)("get", "/api/content-items/").json()["results"]} == {w["a_item"].pk}
+    ),
+    "content-item-detail": lambda c, p, w: (
+        _status(_api(p)("get", f"/api/content-items/{w['draft'].pk}/"), 404),
+        _status(_api(p)("patch", f"/api/content-items/{w['draft'].pk}/", {"text": "pwned"}), 404),
+        _check(_unchanged(w)),
+    ),
+    "content-item-submit": lambda c, p, w: _status(
+        _api(p)("post", f"/api/content-items/{w['draft'].pk}/submit/"), 404
+    ),
+    "content-item-approve": lambda c, p, w: _status(
+        _api(p, "medical_reviewer")(
+            "post", f"/api/content-items/{w['in_review'].pk}/approve/", {"revision": 1}
+        ),
+        404,
+    ),
+    "content-item-reject": lambda c, p, w: _status(
+        _api(p, "medical_reviewer")(
+            "post", f"/api/content-items/{w['in_review'].pk}/reject/", {"comment": "x"}
+        ),
+        404,
+    ),
+    "content-item-schedule": lambda c, p, w: _status(
+        _api(p)("post", f"/api/content-items/{w['item'].pk}/schedule/", {"publish_at": None}), 404
+    ),
+    "publish-job-list": lambda c, p, w: _check(_api(p)("get", "/api/publish-jobs/").json()["count"] == 0),
+    "publish-job-detail": lambda c, p, w: _status(_api(p)("get", f"/api/publish-jobs/{w['job'].pk}/"), 404),
+    "conversions": lambda c, p, w: _status(
+        _api(p, "analyst")(
+            "post",
+            "/api/conversions/",
+            {"code": w["campaign"].links.get().code, "kind": "sign_up", "occurred_on": "2026-11-01"},
+        ),
+        400,
+    ),
+}
+
+
+def _api(people, role="admin"):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(actor=people[role]).key}")
+    return lambda method, path, data=None: getattr(client, method)(path, data, format="json")
+
+
+def _status(response, expected):
+    assert response.status_code == expected, (response.status_code, expected)
+
+
+def _check(condition):
+    assert condition
+
+
+def _absent(response, *texts):
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    for text in texts:
+        assert text not in body, text
+
+
+def _route_names(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("operator/"):
+                continue  # Django admin, for operators only
+            yield from _route_names(p.url_patterns)
+        elif p.name:
+            yield p.name
+
+
+def test_every_route_has_a_tenancy_case():
+    names = set(_route_names(get_resolver().url_patterns))
+    assert names - PUBLIC - set(CASES) == set(), "add a tenancy case for these routes"
+    assert set(CASES) - names == set()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_other_organisations_data_is_out_of_reach(name, client, people, world):
+    before = AuditEntry.objects.filter(organization=world["org"]).count()
+    CASES[name](client, people, world)
+    assert _unchanged(world)
+    assert AuditEntry.objects.filter(organization=world["org"]).count() == before  # nothing happened to B
+    assert Campaign.objects.get(pk=world["campaign"].pk).name == "B campaign"
