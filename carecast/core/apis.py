@@ -30,7 +30,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "What went wrong, in words for the person reading it. Field errors list messages per field.",
+    "description": "What went wrong, in plain words. Field errors list messages per field.",
     "properties": {"detail": {"type": "string"}, "field": {"type": "string"}},
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
