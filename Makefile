@@ -1,4 +1,4 @@
-.PHONY: run test lint format setup bench bench-phi migrate
+.PHONY: run test lint format setup bench bench-phi
 
 run:  ## set up, load demo data once, serve with the worker at http://127.0.0.1:8000
 	scripts/run.sh
@@ -18,5 +18,9 @@ format: setup
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-bench: setup
+bench:  ## every benchmark in benchmarks/ (installs the benchmark-only packages)
 	scripts/bench.sh
+
+bench-phi:  ## textscan against Presidio on the labelled corpus, one core each
+	CARECAST_EXTRA_GROUPS="--group bench" scripts/setup.sh
+	.venv/bin/python benchmarks/bench_phi.py

@@ -431,6 +431,17 @@ FUNCTION = frozenset(
         "everyone",
         "nobody",
         "everybody",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "miss",
+        "doctor",
+        "nurse",
+        "prof",
+        "professor",
+        "pastor",
     ]
 )
 

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+
+from carecast.textscan import scan
+from carecast.textscan.phi import find_phi
+from carecast.textscan.policy import Policy
+
+
+def found(text):
+    return [(text[s:e], label) for s, e, label in find_phi(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Please call my mom Jane Doe about her results", ("Jane Doe", "PERSON")),
+        ("Records for patient Tomasz Nowak please", ("Tomasz Nowak", "PERSON")),
+        ("Is Dr. Okafor taking new patients?", ("Okafor", "PERSON")),
+        ("Her MRN 00123456 is wrong on the bill", ("00123456", "MRN")),
+        ("DOB 03/04/1950, can you check", ("03/04/1950", "DATE")),
+        ("grandma turned 93 last week", ("93", "AGE_OVER_89")),
+        ("my dad is 97 years old and still driving", ("97", "AGE_OVER_89")),
+        ("call me at (617) 555-0148 after lunch", ("(617) 555-0148", "PHONE")),
+        ("email me jane.doe@example.com", ("jane.doe@example.com", "EMAIL")),
+        ("send it to 12 Oak St Apt 4, Springfield, IL 62704", ("12 Oak St Apt 4", "ADDRESS")),
+        ("send it to 12 Oak St Apt 4, Springfield, IL 62704", ("62704", "ZIP")),
+        ("send it to 12 Oak St Apt 4, Springfield, IL 62704", ("Springfield", "LOCATION")),
+        ("we live in Chattanooga and my son needs a doctor", ("Chattanooga", "LOCATION")),
+        ("my ssn is 123-45-6789", ("123-45-6789", "SSN")),
+        ("member id XJH123456789 on my card", ("XJH123456789", "HEALTH_PLAN_ID")),
+        ("account number 55120934 was charged twice", ("55120934", "ACCOUNT")),
+        ("paid with card 4111 1111 1111 1111 yesterday", ("4111 1111 1111 1111", "ACCOUNT")),
+        ("my nursing license RN445566 expires", ("RN445566", "LICENSE")),
+        ("see facebook.com/jane.doe.77 for updates", ("facebook.com/jane.doe.77", "URL")),
+        ("it says my IP 203.0.113.77 is blocked", ("203.0.113.77", "IP")),
+        ("pump serial number A742246029DA keeps alarming", ("A742246029DA", "DEVICE_ID")),
+        ("VIN 1HGCM82633A004352 is my car in lot B", ("1HGCM82633A004352", "VEHICLE_ID")),
+        ("plate 8XTM673 is blocking the ambulance bay", ("8XTM673", "VEHICLE_ID")),
+    ],
+)
+def test_each_identifier_is_found_with_its_label(text, expected):
+    assert expected in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Join us Friday at 3pm for a free diabetes cooking class #HeartHealth @RiversideHealth",
+        "Can I take 500 mg of metformin twice a day?",
+        "Open 24/7. Walk-ins welcome Monday-Thursday 10:30 am to midnight.",
+        "In 2019 the hospital opened a new wing.",
+        "Tennessee reports 1 in 10 new flu cases this week per @CDCgov",
+        "Serena Williams announces she had a pulmonary embolism, urges fans to know the signs",
+        "BP was 120/79 this morning and A1C 6.8, should I worry?",
+        "Our L&D team delivered its 45,377th baby this February!",
+        "Is parking free after 11:00? heading to St. Luke's Medical Center for a consult",
+        "switching from Wegovy to Zoloft, do I stop the 25 mcg right away?",
+    ],
+)
+def test_look_alikes_are_not_phi(text):
+    assert found(text) == []
+
+
+def test_the_organisations_own_contact_details_are_allowed():
+    text = "Questions? Call 1-800-555-0199 or visit riversidehealth.org/flu. Jane Doe called us too."
+    policy = Policy(allow=("1-800-555-0199", "https://riversidehealth.org/flu"))
+    labels = [
+        (text[f.start : f.end], f.label) for f in scan(text, policy=policy) if f.rule.startswith("phi.")
+    ]
+    assert labels == [("Jane Doe", "PERSON")]
+    unallowed = [f.label for f in scan(text) if f.rule.startswith("phi.")]
+    assert {"PHONE", "URL", "PERSON"} <= set(unallowed)
+
+
+def test_spans_follow_the_corpus_conventions():
+    text = "Meet Mrs. Charles Reynolds, 96, who walked out of rehab"
+    assert found(text) == [("Charles Reynolds", "PERSON"), ("96", "AGE_OVER_89")]  # title outside the span

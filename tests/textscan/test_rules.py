@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import pytest
+
+from carecast.textscan import Media, Policy, Severity, scan
+
+
+def labels(text, **kw):
+    return [f.label for f in scan(text, **kw) if not f.rule.startswith("phi.")]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Thanks for choosing us for your surgery!",
+        "We've checked your chart and everything looks fine.",
+        "Sorry your procedure didn't go well.",
+        "According to our records you missed your appointment.",
+    ],
+)
+def test_replies_that_confirm_a_patient_relationship_are_blocked(reply):
+    findings = [
+        f
+        for f in scan(reply, kind="reply", context="I was a patient of Dr X and...")
+        if f.label == "REPLY_CONFIRMS_PATIENT"
+    ]
+    assert findings and findings[0].severity == Severity.BLOCK and findings[0].fix
+
+
+def test_a_general_reply_passes():
+    reply = "We're sorry to hear about this experience. Please call our Patient Relations team at 555-0100."
+    assert "REPLY_CONFIRMS_PATIENT" not in labels(
+        reply, kind="reply", context="My knee replacement was awful"
+    )
+
+
+def test_a_reply_that_repeats_a_health_detail_or_name_is_flagged():
+    found = scan(
+        "We're sorry about your knee replacement, Maria.",
+        kind="reply",
+        context="Maria Lopez here, my knee replacement was awful",
+    )
+    echoed = {f.label for f in found}
+    assert "REPLY_ECHOES_PHI" in echoed
+    assert "knee replacement" in [
+        "We're sorry about your knee replacement, Maria."[f.start : f.end]
+        for f in found
+        if f.label == "REPLY_ECHOES_PHI"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Sounds like you have strep, get some rest.", True),
+        ("Stop taking the lisinopril until you feel better.", True),
+        ("Talk to your doctor about whether a flu shot is right for you.", False),
+    ],
+)
+def test_individual_medical_advice(text, flagged):
+    assert ("MEDICAL_ADVICE" in labels(text, kind="reply")) is flagged
+
+
+def test_benefit_claims_need_risk_information_for_manufacturers_only():
+    claim = "Zentrava reduces migraine days by half."
+    assert "CLAIM_WITHOUT_RISK" in labels(claim, policy=Policy(org_kind="manufacturer"))
+    balanced = claim + " Side effects may include nausea. See important safety information."
+    assert "CLAIM_WITHOUT_RISK" not in labels(balanced, policy=Policy(org_kind="manufacturer"))
+    assert "CLAIM_WITHOUT_RISK" not in labels(claim, policy=Policy(org_kind="provider"))
+
+
+def test_health_information_needs_the_disclaimer():
+    policy = Policy(disclaimer="Not medical advice. Talk to your doctor.")
+    text = "Flu vaccine clinics are open this week."
+    assert "DISCLAIMER_MISSING" in labels(text, policy=policy)
+    assert "DISCLAIMER_MISSING" not in labels(
+        text + " Not medical advice. Talk to your doctor.", policy=policy
+    )
+    assert "DISCLAIMER_MISSING" not in labels("Our parking garage reopens Monday.", policy=policy)
+
+
+def test_advocate_posts_need_a_disclosure_near_the_start():
+    policy = Policy(advocate=True, org_tag="Riverside")
+    assert "DISCLOSURE_MISSING" in labels("Loved the new cardiac wing tour today!", policy=policy)
+    assert "DISCLOSURE_MISSING" not in labels("#RiversideEmployee Loved the new cardiac wing!", policy=policy)
+    late = "Loved the new cardiac wing tour today, the staff were wonderful and kind. #ad"
+    assert "DISCLOSURE_MISSING" in labels(late, policy=policy)
+
+
+def test_readability_above_grade_eight_is_advised():
+    hard = (
+        "Comprehensive cardiovascular evaluations facilitate individualized therapeutic "
+        "interventions, substantially ameliorating longitudinal morbidity outcomes."
+    )
+    easy = "Walk every day. It is good for your heart. Ask us how to start. We can help you."
+    assert "READABILITY" in labels(hard)
+    assert "READABILITY" not in labels(easy)
+
+
+def test_images_need_alt_text():
+    assert "ALT_TEXT_MISSING" in labels("New clinic!", media=[Media(name="clinic.jpg")])
+    assert "ALT_TEXT_MISSING" not in labels(
+        "New clinic!", media=[Media(name="c.jpg", alt_text="The entrance")]
+    )
+
+
+def test_multi_word_hashtags_get_a_camel_case_fix():
+    found = [f for f in scan("Know the signs #hearthealth #flu #HeartMonth") if f.label == "HASHTAG_CASE"]
+    assert [(f.fix, f.severity) for f in found] == [("#HeartHealth", Severity.ADVICE)]
+
+
+def test_self_harm_and_emergencies_are_always_escalated():
+    inbound = scan("I can't go on anymore, I want to die", kind="inbound")
+    assert {f.label for f in inbound} == {"SELF_HARM"}
+    assert all(f.severity == Severity.BLOCK for f in inbound)
+    assert "988" in (inbound[0].fix or "")
+    assert "EMERGENCY" in labels("my dad has crushing chest pain right now", kind="inbound")
+
+
+def test_adverse_events_need_a_product_and_an_event():
+    assert "ADVERSE_EVENT" in labels(
+        "Since I started Ozempic I've had terrible pancreatitis pain", kind="inbound"
+    )
+    assert "ADVERSE_EVENT" not in labels("Since I started walking I feel great", kind="inbound")
+
+
+def test_misinformation_is_flagged_for_the_approved_answer():
+    assert "MISINFORMATION" in labels("everyone knows vaccines cause autism", kind="inbound")
+    assert "MISINFORMATION" not in labels("Vaccines are safe and effective", kind="inbound")
+
+
+def test_rules_can_be_limited_by_policy():
+    only_phi = Policy(rules=frozenset({"PHI"}))
+    found = scan("Sounds like you have strep, my sister Jane Doe", kind="reply", policy=only_phi)
+    assert [f.label for f in found] == ["PERSON"]
