@@ -35,6 +35,7 @@ class Action(StrEnum):
     ANALYTICS_VIEW = "analytics.view"
     ADVOCACY_SHARE = "advocacy.share"
     STORIES_MANAGE = "stories.manage"
+    COMPLIANCE_OVERRIDE = "compliance.override"
 
 
 _ALL = frozenset(Role)
@@ -62,6 +63,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.ADVOCACY_SHARE: frozenset({Role.ADMIN, Role.STRATEGIST, Role.ADVOCATE}),
     # Patient authorisations hold PHI: the people who run stories and the privacy officer.
     Action.STORIES_MANAGE: frozenset({Role.ADMIN, Role.STRATEGIST, Role.PRIVACY_OFFICER}),
+    # Letting a blocked text through is the privacy officer's call (or an admin's), with a reason.
+    Action.COMPLIANCE_OVERRIDE: frozenset({Role.ADMIN, Role.PRIVACY_OFFICER}),
 }
 
 

@@ -115,7 +115,14 @@ def api_token_create(*, actor: User) -> Token:
     return token
 
 
-ORG_EDITABLE = ("name", "time_zone", "require_two_factor", "idle_timeout_minutes")
+ORG_EDITABLE = (
+    "name",
+    "time_zone",
+    "require_two_factor",
+    "idle_timeout_minutes",
+    "disclaimer",
+    "phi_allow_list",
+)
 
 
 def organization_update(*, actor: User, organization: Organization, **changes: Any) -> Organization:

@@ -1,10 +1,43 @@
-"""The compliance gate: reasons an item may not be approved or published, in plain words."""
+"""The compliance gate: textscan findings on content, and why an item may not be approved or published."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from carecast.content.models import ContentItem
+from carecast.core.models import Organization
+from carecast.textscan import Finding, Media, Policy, Severity, scan
+
+
+def policy_for(org: Organization) -> Policy:
+    allow = tuple(line.strip() for line in org.phi_allow_list.splitlines() if line.strip())
+    return Policy(
+        org_kind=org.kind, disclaimer=org.disclaimer, disclaimer_required=bool(org.disclaimer), allow=allow
+    )
+
+
+def content_findings(item: ContentItem) -> list[Finding]:
+    """Everything textscan says about the item's current text, alt text and image."""
+    policy = policy_for(item.organization)
+    media = (Media(name="image", alt_text=item.alt_text),) if item.image else ()
+    return scan(item.text, kind="post", policy=policy, media=media)
+
+
+def blocking(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == Severity.BLOCK]
+
+
+def unresolved_blocks(item: ContentItem) -> list[Finding]:
+    """Blocking findings on the current revision that no permitted person has overridden."""
+    blocks = blocking(content_findings(item))
+    if blocks and item.kind == ContentItem.Kind.PATIENT_STORY and not story_problem(item):
+        # The patient's signed authorisation permits naming them: their details are not a leak here.
+        blocks = [f for f in blocks if not f.rule.startswith("phi.")]
+    if not blocks:
+        return []
+    override = item.compliance_overrides.filter(revision=item.revision).first()
+    covered = set(override.labels) if override else set()
+    return [f for f in blocks if f.label not in covered]
 
 
 def story_problem(item: ContentItem, *, channel: str = "brand_page") -> str:
@@ -20,4 +53,26 @@ def story_problem(item: ContentItem, *, channel: str = "brand_page") -> str:
 
 def publish_blockers(item: ContentItem, *, channel: str = "brand_page") -> list[str]:
     """Checked at approval and again at send time."""
-    return [p for p in (story_problem(item, channel=channel),) if p]
+    problems = [story_problem(item, channel=channel)]
+    blocks = unresolved_blocks(item)
+    if blocks:
+        labels = ", ".join(sorted({f.label.replace("_", " ").lower() for f in blocks}))
+        problems.append(f"the text has blocking compliance findings ({labels}) that nobody overrode")
+    return [p for p in problems if p]
+
+
+def highlight(text: str, findings: list[Finding]) -> list[tuple[str, int | None]]:
+    """The text in pieces, each with its finding; findings about the whole text are not marked."""
+    pieces: list[tuple[str, int | None]] = []
+    at = 0
+    spans = sorted((f.start, f.end, i) for i, f in enumerate(findings) if f.end - f.start < len(text))
+    for start, end, index in spans:
+        if start < at:
+            continue  # overlapping findings: the first one is marked
+        if start > at:
+            pieces.append((text[at:start], None))
+        pieces.append((text[start:end], index))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], None))
+    return pieces

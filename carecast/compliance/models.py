@@ -306,3 +306,20 @@ class FastTrackUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} from {self.template}"
+
+
+class ComplianceOverride(models.Model):
+    """A permitted person lets one revision through despite blocking findings, with a reason."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="compliance_overrides")
+    revision = models.PositiveIntegerField()
+    labels = models.JSONField(default=list, help_text="The blocking findings overridden, by label.")
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"override on {self.item} r{self.revision}"

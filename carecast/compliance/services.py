@@ -22,9 +22,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from carecast.accounts.models import REVIEWER_ROLES, Role, User
 from carecast.accounts.permissions import Action, can, require
 from carecast.compliance import audit_actions as actions
-from carecast.compliance.checks import story_problem
+from carecast.compliance.checks import content_findings, publish_blockers, story_problem, unresolved_blocks
 from carecast.compliance.models import (
     Approval,
+    ComplianceOverride,
     FastTrackTemplate,
     FastTrackUse,
     PatientAuthorization,
@@ -209,6 +210,14 @@ def content_item_submit(*, actor: User, item: ContentItem) -> ContentItem:
             raise ValidationError(
                 "The publish time has passed; choose a new time before submitting.", field="publish_at"
             )
+        blocks = unresolved_blocks(item)
+        if blocks:
+            labels = ", ".join(sorted({f.label.replace("_", " ").lower() for f in blocks}))
+            raise ValidationError(
+                f"The checks found blocking problems ({labels}). Fix them, or ask a privacy officer to "
+                "override them with a reason.",
+                field="text",
+            )
         WorkflowRun.objects.filter(item=item, status=WorkflowRun.Status.IN_PROGRESS).update(
             status=WorkflowRun.Status.CANCELLED, finished_at=timezone.now()
         )
@@ -299,7 +308,7 @@ def _approve(
             )
         if step_run.approvals.filter(reviewer=actor).exists():
             raise InvalidTransition("You have already approved this step.")
-        problem = story_problem(item)
+        problem = story_problem(item) or next(iter(publish_blockers(item)), "")
         if problem:
             raise ValidationError(f"This cannot be approved: {problem}.", field="authorization")
         if step_run.step.require_signature:
@@ -813,3 +822,60 @@ def content_item_fast_track(
 
         publish_jobs_sync(item=item)
     return item
+
+
+# ---------------------------------------------------------------- checks: overrides and one-click fixes
+
+
+def compliance_override(*, actor: User, item: ContentItem, reason: str) -> ComplianceOverride:
+    """Let the current revision through despite its blocking findings: a named person, a reason, audited."""
+    require(actor, Action.COMPLIANCE_OVERRIDE, item.organization)
+    if not reason.strip():
+        raise ValidationError(
+            "Give the reason for letting this through; it goes into the audit log.", field="reason"
+        )
+    labels = sorted({f.label for f in unresolved_blocks(item)})
+    if not labels:
+        raise InvalidTransition("Nothing on this revision needs an override.")
+    with transaction.atomic():
+        override = ComplianceOverride.objects.create(
+            item=item, revision=item.revision, labels=labels, reason=reason.strip(), actor=actor
+        )
+        audit_log(
+            action=actions.CHECK_OVERRIDE,
+            actor=actor,
+            obj=item,
+            reason=reason.strip(),
+            after={"revision": item.revision, "labels": labels},
+        )
+    return override
+
+
+REDACTION = "[removed]"
+
+
+def content_item_apply_fix(*, actor: User, item: ContentItem, index: int) -> ContentItem:
+    """Apply the suggested fix of finding `index`: redact PHI, camel-case a hashtag, add the disclaimer."""
+    from carecast.content.services import content_item_update
+
+    findings = content_findings(item)
+    if not 0 <= index < len(findings):
+        raise ValidationError("That finding no longer applies; the text changed.", field="text")
+    finding = findings[index]
+    text = item.text
+    if finding.rule.startswith("phi."):
+        text = text[: finding.start] + REDACTION + text[finding.end :]
+    elif finding.label == "HASHTAG_CASE" and finding.fix:
+        text = text[: finding.start] + finding.fix + text[finding.end :]
+    elif finding.label == "DISCLAIMER_MISSING" and finding.fix:
+        text = f"{text.rstrip()} {finding.fix}"
+    else:
+        raise ValidationError("This finding has no automatic fix; edit the text.", field="text")
+    return content_item_update(
+        actor=actor,
+        item=item,
+        title=item.title,
+        text=text,
+        alt_text=item.alt_text,
+        publish_at=item.publish_at,
+    )

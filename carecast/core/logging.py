@@ -1,6 +1,7 @@
 """JSON log lines, and a filter that keeps PHI out of them.
 
-The filter redacts identifiers in the rendered message and in any extra field, and drops extra
+The filter redacts what textscan finds (names, numbers, dates, addresses...) in the rendered
+message and in any extra field, and drops extra
 fields whose names say they carry free text (a post, a reply, a message body): such text is
 never needed to operate the service and may hold PHI.
 """
@@ -9,29 +10,19 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from carecast.core import context
+from carecast.textscan.phi import find_phi
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 FREE_TEXT_FIELDS = frozenset({"text", "body", "content", "message_text", "reply", "post", "note", "comment"})
 
-# Identifier shapes (a subset of textscan's detector, kept here so logging never fails to import).
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("SSN", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
-    ("PHONE", re.compile(r"(?<![\w-])(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}(?![\w-])")),
-    ("MRN", re.compile(r"\b(?:MRN|medical record(?: number)?)[\s#:]*[A-Z0-9-]{4,}\b", re.IGNORECASE)),
-    ("DATE", re.compile(r"\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b")),
-    ("IP", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")),
-]
-
-
 def redact(text: str) -> str:
-    for label, pattern in _PATTERNS:
-        text = pattern.sub(f"[{label}]", text)
+    """Replace every identifier textscan finds with its label, e.g. '[PHONE]'."""
+    for start, end, label in reversed(find_phi(text)):
+        text = f"{text[:start]}[{label}]{text[end:]}"
     return text
 
 

@@ -33,6 +33,17 @@ class Organization(models.Model):
         default=15,
         help_text="Sign people out after this many minutes without activity (HIPAA automatic logoff).",
     )
+    disclaimer = models.CharField(
+        max_length=300,
+        blank=True,
+        default="General information, not medical advice.",
+        help_text="Added to health information; posts without it are flagged.",
+    )
+    phi_allow_list = models.TextField(
+        blank=True,
+        help_text="Your own phone numbers, addresses, web pages and consenting clinicians, one a line: "
+        "never flagged as PHI.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

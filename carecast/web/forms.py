@@ -68,7 +68,14 @@ class ReviewForm(forms.Form):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "time_zone", "require_two_factor", "idle_timeout_minutes"]
+        fields = [
+            "name",
+            "time_zone",
+            "require_two_factor",
+            "idle_timeout_minutes",
+            "disclaimer",
+            "phi_allow_list",
+        ]
 
     def clean_idle_timeout_minutes(self) -> int:
         value = self.cleaned_data["idle_timeout_minutes"]

@@ -22,6 +22,7 @@ from carecast.accounts.permissions import Action, can
 from carecast.accounts.services import api_token_create, organization_update
 from carecast.channels.models import PublishJob
 from carecast.compliance import services as reviewing
+from carecast.compliance.checks import content_findings, highlight, unresolved_blocks
 from carecast.compliance.models import PatientAuthorization
 from carecast.content import selectors, services
 from carecast.content.exchange import calendar_feed_token
@@ -215,6 +216,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             if can(user, Action.STORIES_MANAGE)
             else None,
             "story_link": getattr(item, "story_authorization", None),
+            **_checks_context(user, item),
             "can_decide": bool(
                 current and item.status == "in_review" and reviewing.can_review_step(user, current.step, item)
             ),
@@ -225,6 +227,53 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "is_author": item.author_id == user.pk or can(user, Action.CONTENT_EDIT_ANY),
             "tz": tz.key,
         },
+    )
+
+
+def _checks_context(user: User, item: ContentItem) -> dict[str, Any]:
+    findings = content_findings(item)
+    override = item.compliance_overrides.filter(revision=item.revision).select_related("actor").first()
+    return {
+        "findings": list(enumerate(findings)),
+        "pieces": highlight(item.text, findings),
+        "blocks": unresolved_blocks(item),
+        "override": override,
+        "can_override": can(user, Action.COMPLIANCE_OVERRIDE),
+        "fixable": {
+            i
+            for i, f in enumerate(findings)
+            if f.rule.startswith("phi.") or f.label in ("HASHTAG_CASE", "DISCLAIMER_MISSING")
+        },
+    }
+
+
+@login_required
+@require_POST
+def apply_fix(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    try:
+        index = int(request.POST.get("finding", "-1"))
+    except ValueError:
+        index = -1
+    return _run(
+        request,
+        item_id,
+        "Fixed; this is a new revision.",
+        lambda: reviewing.content_item_apply_fix(actor=user, item=item, index=index),
+    )
+
+
+@login_required
+@require_POST
+def override_checks(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    return _run(
+        request,
+        item_id,
+        "Override recorded with your reason.",
+        lambda: reviewing.compliance_override(actor=user, item=item, reason=request.POST.get("reason", "")),
     )
 
 

@@ -51,6 +51,7 @@ EXPECTED = {
     Action.ANALYTICS_VIEW: {A, S, AN},
     Action.ADVOCACY_SHARE: {A, S, AD},
     Action.STORIES_MANAGE: {A, S, PO},
+    Action.COMPLIANCE_OVERRIDE: {A, PO},
 }
 
 
@@ -92,6 +93,9 @@ def _attempt(action, actor, ctx):
             roles=["analyst"],
         ),
         Action.API_TOKEN: lambda: api_token_create(actor=actor),
+        Action.COMPLIANCE_OVERRIDE: lambda: review.compliance_override(
+            actor=actor, item=ctx["blocked"], reason="Our own switchboard number"
+        ),
         Action.STORIES_MANAGE: lambda: review.authorization_create(
             actor=actor,
             person_name="P",
@@ -146,7 +150,14 @@ def ctx(client, people, brand):
         item.save(update_fields=["author"])
         return item
 
+    blocked = services.content_item_create(
+        actor=people["strategist"],
+        brand=brand,
+        title="blocked",
+        text="Call Jane Doe on 617-555-0148 about her results",
+    )
     return {
+        "blocked": blocked,
         "client": client,
         "brand": brand,
         "other_item": other_item,

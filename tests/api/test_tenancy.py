@@ -158,6 +158,14 @@ CASES = {
         _status(web(c, p, f"/content/{w['item'].pk}/publish-now/", "post"), 404),
         _check(ContentItem.objects.get(pk=w["item"].pk).publish_at > timezone.now() + timedelta(hours=1)),
     ),
+    "apply_fix": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['draft'].pk}/fix/", "post", {"finding": 0}), 404),
+        _check(_unchanged(w)),
+    ),
+    "override_checks": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['draft'].pk}/override/", "post", {"reason": "x"}), 404),
+        _check(not w["draft"].compliance_overrides.exists()),
+    ),
     "reviews": lambda c, p, w: _absent(web(c, p, "/reviews/", role="medical_reviewer"), "B review"),
     "settings": lambda c, p, w: _absent(web(c, p, "/settings/"), "b-admin", "b-strategist"),
     "section": lambda c, p, w: _status(web(c, p, "/inbox/"), 200),

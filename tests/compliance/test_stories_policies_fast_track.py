@@ -42,7 +42,7 @@ def story(people, brand, publish_at=None):
         actor=people["contributor"],
         brand=brand,
         title="Maria walks again",
-        text="Maria's story.",
+        text="Her story of walking again.",
         publish_at=publish_at,
     )
     ContentItem.objects.filter(pk=item.pk).update(kind=ContentItem.Kind.PATIENT_STORY)
@@ -242,3 +242,21 @@ def test_fast_track_templates_need_a_signed_reviewer(people):
             signature=Signature(reason="r", password="nope"),
         )
     assert AuditEntry.objects.filter(action="review.signature_failed").count() == 1
+
+
+def test_a_story_may_name_its_patient_only_under_a_valid_authorisation(people, brand):
+    item = services.content_item_create(
+        actor=people["contributor"],
+        brand=brand,
+        title="Maria",
+        text="Maria Lopez walks again after her knee replacement.",
+    )
+    ContentItem.objects.filter(pk=item.pk).update(kind=ContentItem.Kind.PATIENT_STORY)
+    item.refresh_from_db()
+    with pytest.raises(ValidationError, match="blocking problems"):
+        review.content_item_submit(actor=people["contributor"], item=item)
+    review.story_link(actor=people["strategist"], item=item, authorization=authorization(people))
+    review.content_item_submit(actor=people["contributor"], item=item)
+    review.content_item_approve(actor=people["privacy_officer"], item=item, revision=1)
+    item.refresh_from_db()
+    assert item.status == Status.APPROVED
