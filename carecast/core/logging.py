@@ -19,6 +19,7 @@ from carecast.textscan.phi import find_phi
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 FREE_TEXT_FIELDS = frozenset({"text", "body", "content", "message_text", "reply", "post", "note", "comment"})
 
+
 def redact(text: str) -> str:
     """Replace every identifier textscan finds with its label, e.g. '[PHONE]'."""
     for start, end, label in reversed(find_phi(text)):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 def fold(word: str) -> str:
     """Lower case without accents: 'João' and 'JOAO' compare equal."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

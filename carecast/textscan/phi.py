@@ -19,6 +19,18 @@ from carecast.textscan.findings import Finding, Severity
 
 Span = tuple[int, int, str]
 
+
+class _Lists:
+    """The dictionaries, looked up once (a cached function call per word adds up over many texts)."""
+
+    def __getattr__(self, name: str) -> frozenset[str]:
+        value = getattr(lexicon, name)()
+        setattr(self, name, value)
+        return value  # type: ignore[no-any-return]
+
+
+_L = _Lists()
+
 MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -26,6 +38,7 @@ MONTHS = (
 _I = re.IGNORECASE
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+URL_KEY = re.compile(r"www\.|://|\.(?:com|org|net|edu|gov|health|care|io|us|co|info|me|ly)")
 URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"')]+"
     r"|(?<![@\w.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health|care|io|us|co|info|me|ly)"
@@ -469,7 +482,7 @@ LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
 
 
 def _case_style(text: str) -> str:
-    plain = HANDLES.sub("", text)
+    plain = HANDLES.sub("", text) if ("#" in text or "@" in text or "www" in text or "http" in text) else text
     letters = len(LETTER.findall(plain))
     upper = len(UPPER.findall(plain))
     if letters and upper / letters > 0.8:
@@ -495,14 +508,14 @@ def _capitalised(token: str, style: str) -> bool:
 
 
 def _is_first(folded: str) -> bool:
-    return folded in lexicon.first_names() and folded not in _NOT_NAMES
+    return folded in _L.first_names and folded not in _NOT_NAMES
 
 
 def _unknown(folded: str) -> bool:
     """Not ordinary English, not a place, not a known non-name: most likely a name we have no list for."""
     return (
-        folded not in lexicon.english_words()
-        and folded not in lexicon.places()
+        folded not in _L.english_words
+        and folded not in _L.places
         and folded not in _NOT_NAMES
         and len(folded) > 2
     )
@@ -524,8 +537,8 @@ def _extend(text: str, tokens: list[re.Match[str]], i: int, style: str) -> int:
             break
         if folded in FUNCTION:
             break
-        if folded in lexicon.english_words():
-            if style == "mixed" and (folded in lexicon.surnames() or _is_first(folded)):
+        if folded in _L.english_words:
+            if style == "mixed" and (folded in _L.surnames or _is_first(folded)):
                 end = j  # "Emily White"
                 continue
             break
@@ -571,23 +584,20 @@ PLACE_NEXT_PAIRS = frozenset(
 )
 
 
-def _lower(token: re.Match[str]) -> str:
-    return token.group().rstrip(".").lower()
-
-
-def _cues(text: str, tokens: list[re.Match[str]], i: int) -> tuple[str, str, str, str]:
+def _cues(text: str, tokens: list[re.Match[str]], lows: list[str], i: int) -> tuple[str, str, str, str]:
     """The one or two words before token i, and the characters between them and it."""
     if i == 0:
         return "", "", text[: tokens[0].start()], ""
     prev = tokens[i - 1]
     gap = text[prev.end() : tokens[i].start()]
     if i == 1:
-        return "", _lower(prev), gap, text[: prev.start()]
-    prev2 = tokens[i - 2]
-    return _lower(prev2), _lower(prev), gap, text[prev2.end() : prev.start()]
+        return "", lows[0], gap, text[: prev.start()]
+    return lows[i - 2], lows[i - 1], gap, text[tokens[i - 2].end() : prev.start()]
 
 
-def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str]]) -> Iterable[Span]:
+def _persons(
+    text: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
+) -> Iterable[Span]:
     public: bool | None = None  # looked up only when a name is found
     i = 0
     while i < len(tokens):
@@ -601,7 +611,7 @@ def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str
             i += 1
             continue
         folded = lexicon.fold(_word(token))
-        word2, word1, gap1, gap2 = _cues(text, tokens, i)
+        word2, word1, gap1, gap2 = _cues(text, tokens, lows, i)
         if any(c.isdigit() for c in gap1):
             i += 1
             continue  # "17 yrs": a number just before is not a name's context
@@ -610,7 +620,7 @@ def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str
             folded in FUNCTION
             or folded in _NOT_NAMES
             or folded in KIN_WORDS
-            or (len(folded) == 2 and folded in lexicon.us_states())
+            or (len(folded) == 2 and folded in _L.us_states)
             or word1 in ("st", "saint")
         ):
             i += 1
@@ -627,7 +637,7 @@ def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str
             end = tokens[last].end()
         right = RIGHT_CUE.match(text[end : end + 25]) is not None
         first_name = _is_first(folded)
-        english = folded in lexicon.english_words()
+        english = folded in _L.english_words
         accepted = False
         after_punct = any(c in gap1 for c in ".,!?")
         title = word1 in TITLE_WORDS and gap1.strip() in ("", ".")
@@ -639,7 +649,7 @@ def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str
         )
         weak = i == 0 or after_punct or word1 in WEAK_WORDS
         place_next = word1 == "from" or (word2, word1) in PLACE_NEXT_PAIRS
-        if place_next and (folded in lexicon.places() or not first_name):
+        if place_next and (folded in _L.places or not first_name):
             i += 1
             continue  # "from Lincoln": a town (the location check takes it)
         if title:
@@ -648,7 +658,7 @@ def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str
             accepted = (
                 first_name
                 or _unknown(folded)
-                or (folded in lexicon.surnames() and not english)
+                or (folded in _L.surnames and not english)
                 or (style == "mixed" and token[:1].isupper())
             )
         elif after_punct and SIGN_OFF.match(text[end:]):
@@ -661,7 +671,7 @@ def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str
             accepted = (first_name and not english) or _unknown(folded)
         elif right:
             accepted = first_name and not english
-        elif last > i and style == "mixed" and first_name and folded not in lexicon.english_words():
+        elif last > i and style == "mixed" and first_name and folded not in _L.english_words:
             accepted = True  # "Reynaldo Montenegro": a first name and a second name, no cue needed
         if accepted and not strong:
             if public is None:
@@ -674,8 +684,12 @@ def _persons(text: str, taken: list[Span], style: str, tokens: list[re.Match[str
             i += 1
 
 
+MONTH_KEY = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+
+
 def _dates(text: str) -> Iterable[Span]:
-    for pattern in (ISO_DATE, NUMERIC_DATE, NAMED_DATE):
+    named = MONTH_KEY.search(text.lower()) is not None
+    for pattern in (ISO_DATE, NUMERIC_DATE, NAMED_DATE) if named else (ISO_DATE, NUMERIC_DATE):
         for m in pattern.finditer(text):
             value = m.group()
             if pattern is NUMERIC_DATE and m.group(1) == "-" and value.count("-") == 1:
@@ -695,7 +709,7 @@ def _dates(text: str) -> Iterable[Span]:
             ):
                 continue
             yield m.start(), m.end(), "DATE"
-    for m in MONTH_YEAR.finditer(text):
+    for m in MONTH_YEAR.finditer(text) if named else ():
         if PERSONAL_DATE_CUE.search(text[max(0, m.start() - 25) : m.start()]):
             yield m.start(1), m.end(1), "DATE"
 
@@ -709,17 +723,18 @@ ID_KEYS = (
     "policy",
     "insur",
     "subscriber",
-    "plan",
+    "plan id",
+    "health plan",
     "medica",
     "benefic",
-    "group",
+    "group n",
     "acct",
     "account",
     "billing",
     "invoice",
     "statement",
     "licen",
-    "dl",
+    " dl",
     "npi",
     "dea",
     "certificate",
@@ -727,7 +742,7 @@ ID_KEYS = (
     "imei",
     "serial",
     "s/n",
-    "sn",
+    " sn ",
     "device",
     "mac address",
     "udid",
@@ -735,7 +750,8 @@ ID_KEYS = (
     "pump",
     "vin",
     "plate",
-    "tag",
+    "tag n",
+    "tag #",
     "bcbs",
     "blue cross",
     "aetna",
@@ -754,9 +770,11 @@ ID_KEYS = (
 )
 
 
+ID_KEY = re.compile("|".join(map(re.escape, ID_KEYS)))
+
+
 def _ids(text: str) -> Iterable[Span]:
-    lowered = text.lower()
-    if not any(key in lowered for key in ID_KEYS):
+    if not ID_KEY.search(text.lower()):
         return
     value_group = len(ID_ORDER) + 1
     for m in ID_ANY.finditer(text):
@@ -785,7 +803,7 @@ def _addresses(text: str) -> Iterable[Span]:
 
 
 def _zip_and_city(text: str, addresses: list[Span]) -> Iterable[Span]:
-    states = lexicon.us_states()
+    states = _L.us_states
     for m in ZIP_CANDIDATE.finditer(text):
         before = STATE_BEFORE.search(text[max(0, m.start() - 25) : m.start()])
         if before:
@@ -926,28 +944,32 @@ TOPONYM = re.compile(
 PERSONAL = re.compile(r"\b(?:i|i'm|my|me|we|our|us|patient|family)\b", _I)
 
 
-def _after_at_org(text: str, tokens: list[re.Match[str]], i: int) -> bool:
+def _after_at_org(text: str, tokens: list[re.Match[str]], lows: list[str], i: int) -> bool:
     """'at <organisation words> <town>': an 'at' up to five words back, with plain spaces in between."""
+    if "at" not in lows[max(0, i - 6) : i]:
+        return False
     for j in range(i - 1, max(-1, i - 7), -1):
         if text[tokens[j].end() : tokens[j + 1].start()] != " ":
             return False
-        if _lower(tokens[j]) == "at":
+        if lows[j] == "at":
             return j < i - 1
     return False
 
 
-def _locations(text: str, taken: list[Span], style: str, tokens: list[re.Match[str]]) -> Iterable[Span]:
+def _locations(
+    text: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
+) -> Iterable[Span]:
     personal: bool | None = None  # a town in the news is not PHI; it is when it is tied to a person
     for i, match in enumerate(tokens):
         if style == "mixed" and not match.group()[0].isupper():
             continue
         s = match.start()
-        word2, word1, gap1, _ = _cues(text, tokens, i)
+        word2, word1, gap1, _ = _cues(text, tokens, lows, i)
         plain = gap1.strip() == ""
         cue_word = word1 if plain and word1 in PLACE_WORDS else None
         if plain and (word2, word1) in PLACE_NEXT_PAIRS | {("based", "in")}:
             cue_word = f"{word2} {word1}"
-        after_at = _after_at_org(text, tokens, i)
+        after_at = _after_at_org(text, tokens, lows, i)
         at_org_word = plain and word1 in ORG_WORDS
         if cue_word is None and not at_org_word and not after_at:
             continue
@@ -971,27 +993,24 @@ def _locations(text: str, taken: list[Span], style: str, tokens: list[re.Match[s
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if nxt and text[match.end() : nxt.start()] == " " and _capitalised(nxt.group(), style):
             two = f"{words[0]} {nxt.group().rstrip('.')}"
-            if lexicon.fold(two) in lexicon.places() or lexicon.fold(words[0]) in PLACE_PREFIX:
+            if lexicon.fold(two) in _L.places or lexicon.fold(words[0]) in PLACE_PREFIX:
                 words = two.split()
         candidate = " ".join(words)
         folded = lexicon.fold(candidate)
-        if folded in lexicon.us_states() or folded in _NOT_PLACES or folded in _NOT_NAMES:
+        if folded in _L.us_states or folded in _NOT_PLACES or folded in _NOT_NAMES:
             continue
-        known = folded in lexicon.places()
+        known = folded in _L.places
         shaped = len(words) == 2 and lexicon.fold(words[0]) in PLACE_PREFIX
         strong = cue_word is not None and cue_word not in ("in", "near")
         made_up = (
             _unknown(folded) and not _is_first(folded) and (strong or TOPONYM.search(words[-1]) is not None)
         )
-        if known and org and not (cue or after_at) and folded in lexicon.english_words():
+        if known and org and not (cue or after_at) and folded in _L.english_words:
             continue  # "medical bills": an ordinary word after an organisation word
         if (known and (org or cue) and (strong or org or cue_word == "in")) or ((shaped or made_up) and cue):
             yield s, s + len(candidate), "LOCATION"
         elif (
-            org
-            and (_unknown(folded) or shaped)
-            and not _is_first(folded)
-            and folded not in lexicon.english_words()
+            org and (_unknown(folded) or shaped) and not _is_first(folded) and folded not in _L.english_words
         ):
             yield s, s + len(candidate), "LOCATION"  # "at Mount Sinai Millsmouth?"
 
@@ -999,19 +1018,24 @@ def _locations(text: str, taken: list[Span], style: str, tokens: list[re.Match[s
 def find_phi(text: str) -> list[Span]:
     """All PHI spans in `text`, without overlaps (the longest wins)."""
     spans: list[Span] = []
-    spans += [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
-    spans += [
-        (m.start(), m.end(), "URL")
-        for m in URL.finditer(text)
-        if not any(s <= m.start() < e for s, e, _ in spans)
-    ]
-    for m in IPV4.finditer(text):
-        try:
-            ipaddress.IPv4Address(m.group())
-        except ValueError:
-            continue
-        spans.append((m.start(), m.end(), "IP"))
-    spans += [(m.start(), m.end(), "IP") for m in IPV6.finditer(text)]
+    lowered = text.lower()
+    if "@" in text:
+        spans += [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
+    if URL_KEY.search(lowered):
+        spans += [
+            (m.start(), m.end(), "URL")
+            for m in URL.finditer(text)
+            if not any(s <= m.start() < e for s, e, _ in spans)
+        ]
+    if text.count(".") >= 3:
+        for m in IPV4.finditer(text):
+            try:
+                ipaddress.IPv4Address(m.group())
+            except ValueError:
+                continue
+            spans.append((m.start(), m.end(), "IP"))
+    if text.count(":") >= 2:
+        spans += [(m.start(), m.end(), "IP") for m in IPV6.finditer(text)]
     for m in SSN.finditer(text):
         area, group, serial = m.groups()
         if area not in ("000", "666") and not area.startswith("9") and group != "00" and serial != "0000":
@@ -1029,9 +1053,10 @@ def find_phi(text: str) -> list[Span]:
     spans = _resolve(spans)
     style = _case_style(text)
     tokens = list(TOKEN.finditer(text))
-    spans += list(_persons(text, spans, style, tokens))
+    lows = [t.group().rstrip(".").lower() for t in tokens]
+    spans += list(_persons(text, spans, style, tokens, lows))
     spans = _resolve(spans)
-    spans += list(_locations(text, spans, style, tokens))
+    spans += list(_locations(text, spans, style, tokens, lows))
     return _resolve(spans)
 
 
