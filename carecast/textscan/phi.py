@@ -26,7 +26,7 @@ class _Lists:
     def __getattr__(self, name: str) -> frozenset[str]:
         value = getattr(lexicon, name)()
         setattr(self, name, value)
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 _L = _Lists()
