@@ -488,52 +488,53 @@ def review_reminders_send(*, now: Any = None) -> tuple[int, int]:
         assert step_run.started_at is not None
         age = now - step_run.started_at
         item, org = step_run.run.item, step_run.run.organization
+        hours = int(age.total_seconds() // 3600)
+        link = f"{settings.SITE_URL}/content/{item.pk}/"
         if step_run.reminded_at is None and age >= timedelta(hours=step_run.step.remind_after_hours):
-            emails = [
-                u.email for u in step_reviewers(step_run.step, org.pk).exclude(pk=item.author_id) if u.email
-            ]
-            _notify(
-                emails,
+            reviewers = step_reviewers(step_run.step, org.pk).exclude(pk=item.author_id)
+            _nudge(
+                step_run,
+                "reminded_at",
+                actions.REVIEW_REMIND,
+                now,
+                [u.email for u in reviewers],
                 f"Waiting for your review: {item.title}",
-                f"The {step_run.step.name} step of “{item.title}” has waited "
-                f"{int(age.total_seconds() // 3600)} hours for review.\n\nReview it in carecast: "
-                f"{settings.SITE_URL}/content/{item.pk}/",
-            )
-            step_run.reminded_at = now
-            step_run.save(update_fields=["reminded_at"])
-            audit_log(
-                action=actions.REVIEW_REMIND,
-                obj=item,
-                organization=org,
-                after={"step": step_run.step.name, "recipients": len(emails)},
+                f"The {step_run.step.name} step of “{item.title}” has waited {hours} hours for review."
+                f"\n\nReview it in carecast: {link}",
             )
             reminded += 1
         if step_run.escalated_at is None and age >= timedelta(hours=step_run.step.escalate_after_hours):
             admins = User.objects.filter(organization=org, is_active=True, role_assignments__role=Role.ADMIN)
-            emails = [u.email for u in admins.distinct() if u.email]
-            _notify(
-                emails,
+            _nudge(
+                step_run,
+                "escalated_at",
+                actions.REVIEW_ESCALATE,
+                now,
+                [u.email for u in admins.distinct()],
                 f"Review overdue: {item.title}",
-                f"The {step_run.step.name} step of “{item.title}” has waited "
-                f"{int(age.total_seconds() // 3600)} hours. Assign a reviewer or review it: "
-                f"{settings.SITE_URL}/content/{item.pk}/",
-            )
-            step_run.escalated_at = now
-            step_run.save(update_fields=["escalated_at"])
-            audit_log(
-                action=actions.REVIEW_ESCALATE,
-                obj=item,
-                organization=org,
-                after={"step": step_run.step.name, "recipients": len(emails)},
+                f"The {step_run.step.name} step of “{item.title}” has waited {hours} hours. "
+                f"Assign a reviewer or review it: {link}",
             )
             escalated += 1
     return reminded, escalated
 
 
-def _notify(recipients: list[str], subject: str, body: str) -> None:
-    """Titles and links only: review mail never carries the post's text (it may not be cleared yet)."""
+def _nudge(
+    step_run: StepRun, stamp: str, action: str, now: Any, emails: list[str], subject: str, body: str
+) -> None:
+    """Mail a reminder or an escalation once, and record it. Titles and links only: review mail never
+    carries the post's text (it may not be cleared yet)."""
+    recipients = [e for e in emails if e]
     if recipients:
         send_mail(subject, body, None, recipients)
+    setattr(step_run, stamp, now)
+    step_run.save(update_fields=[stamp])
+    audit_log(
+        action=action,
+        obj=step_run.run.item,
+        organization=step_run.run.organization,
+        after={"step": step_run.step.name, "recipients": len(recipients)},
+    )
 
 
 # ---------------------------------------------------------------- patient stories
