@@ -127,6 +127,11 @@ ID_ANY = re.compile(
     rf"\s*(?:is|was|:|#|number|no\.?|-|=)?\s*(?:#\s*)?{ID_VALUE}(?![\w-])",
     _I,
 )
+# The same, case-sensitive, for lower-cased text (an ignore-case scan of every position is slow).
+ID_ANY_LOWER = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{label}>{ID_CONTEXTS[label]})" for label in ID_ORDER) + r")"
+    rf"\s*(?:is|was|:|#|number|no\.?|-|=)?\s*(?:#\s*)?{ID_VALUE.replace('A-Z', 'a-z')}(?![\w-])"
+)
 AGE_GATE = re.compile(r"(?<!\d)(?:9\d|1[0-2]\d)(?!\d)")
 DIGIT = re.compile(r"\d")
 ID_PATTERNS = {
@@ -611,20 +616,37 @@ def _persons(
             i += 1
             continue
         folded = lexicon.fold(_word(token))
-        word2, word1, gap1, gap2 = _cues(text, tokens, lows, i)
-        if any(c.isdigit() for c in gap1):
-            i += 1
-            continue  # "17 yrs": a number just before is not a name's context
-        spaced = gap1.strip(" ") in ("", ":", ",", "-", "–")
         if (
             folded in FUNCTION
             or folded in _NOT_NAMES
             or folded in KIN_WORDS
             or (len(folded) == 2 and folded in _L.us_states)
-            or word1 in ("st", "saint")
         ):
             i += 1
             continue
+        word2, word1, gap1, gap2 = _cues(text, tokens, lows, i)
+        if any(c.isdigit() for c in gap1) or word1 in ("st", "saint"):
+            i += 1
+            continue  # "17 yrs": a number just before is not a name's context
+        spaced = gap1.strip(" ") in ("", ":", ",", "-", "–")
+        if (
+            folded in _L.english_words
+            and folded not in _L.first_names
+            and not (
+                (word1 in TITLE_WORDS and gap1.strip() in ("", "."))
+                or (
+                    spaced
+                    and (
+                        word1 in STRONG_WORDS
+                        or word1 in KIN_WORDS
+                        or word1.rstrip("s") in KIN_WORDS
+                        or (word2, word1) in STRONG_PAIRS
+                    )
+                )
+            )
+        ):
+            i += 1
+            continue  # an ordinary word is a name only right after a title or a strong cue
         last = _extend(text, tokens, i, style)
         end = tokens[last].end()
         name = text[start:end]
@@ -774,12 +796,14 @@ ID_KEY = re.compile("|".join(map(re.escape, ID_KEYS)))
 
 
 def _ids(text: str) -> Iterable[Span]:
-    if not ID_KEY.search(text.lower()):
+    lowered = text.lower()
+    if not ID_KEY.search(lowered):
         return
+    same_length = len(lowered) == len(text)  # true unless a rare letter changes length when lower-cased
     value_group = len(ID_ORDER) + 1
-    for m in ID_ANY.finditer(text):
+    for m in ID_ANY_LOWER.finditer(lowered) if same_length else ID_ANY.finditer(text):
         label = next(name for name in ID_ORDER if m.group(name))
-        value = m.group(value_group)
+        value = text[m.start(value_group) : m.end(value_group)]
         if label == "VEHICLE_ID" and not (len(value) == 17 or PLATE_FORMAT.match(value.upper())):
             continue
         if label == "LICENSE" and value.isdigit() and len(value) < 5:
@@ -956,11 +980,20 @@ def _after_at_org(text: str, tokens: list[re.Match[str]], lows: list[str], i: in
     return False
 
 
+PLACE_TRIGGERS = PLACE_WORDS | ORG_WORDS | {"in", "to"}
+
+
 def _locations(
     text: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
 ) -> Iterable[Span]:
     personal: bool | None = None  # a town in the news is not PHI; it is when it is tied to a person
-    for i, match in enumerate(tokens):
+    ats = [j for j, low in enumerate(lows) if low == "at"]
+    candidates = sorted(
+        {i for i in range(1, len(lows)) if lows[i - 1] in PLACE_TRIGGERS}
+        | {i for j in ats for i in range(j + 2, min(j + 7, len(lows)))}
+    )
+    for i in candidates:
+        match = tokens[i]
         if style == "mixed" and not match.group()[0].isupper():
             continue
         s = match.start()
