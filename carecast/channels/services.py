@@ -13,12 +13,24 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from carecast.accounts.models import User
+from carecast.accounts.permissions import Action, require
 from carecast.channels import audit_actions as actions
-from carecast.channels.connectors.base import ConnectorError, Media, Payload
+from carecast.channels.connectors.base import (
+    DoNotRetry,
+    Media,
+    OutcomeUnknown,
+    Payload,
+    PublishResult,
+    Reconnect,
+    RetryLater,
+)
 from carecast.channels.connectors.registry import get_connector
 from carecast.channels.models import BrandPagePost, PublishAttempt, PublishJob
 from carecast.content.models import ContentItem
 from carecast.core.audit import audit_log
+from carecast.core.errors import InvalidTransition, ValidationError
+from carecast.core.models import Organization
 
 log = logging.getLogger(__name__)
 Job = PublishJob.Status
@@ -116,30 +128,86 @@ def _send_time_problem(job: PublishJob, item: ContentItem) -> str:
     return blockers[0] if blockers else ""
 
 
+MAX_ATTEMPTS = 5
+
+
+def _backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """1, 2, 4, 8 minutes… (at most an hour), or what the network asked for if that is longer."""
+    seconds = min(60 * 2 ** max(attempts - 1, 0), 3600)
+    return timedelta(seconds=max(seconds, retry_after or 0))
+
+
 def publish_job_run(*, job_id: int) -> PublishJob | None:
-    """Publish one due job. Returns the job, or None when there was nothing to do (not due, or taken)."""
+    """Publish one due job. Returns the job, or None when there was nothing to do (not due, or taken).
+
+    The job is `publishing` (committed) before the connector is called. A call that may have
+    reached the network and gave no clear answer leaves the job `unconfirmed` for the reconciler;
+    only failures that certainly posted nothing are retried.
+    """
     claimed = _claim(job_id)
     if claimed is None:
         return None
     job, attempt = claimed
     connector = get_connector(job.channel)
-    with transaction.atomic():
-        item = ContentItem.objects.select_for_update().get(pk=job.content_item_id)
-        problem = _send_time_problem(job, item)
-        if problem:
-            return _finish_failed(job, attempt, item, f"Not published: {problem}.", cancel=True)
-        now = timezone.now()
-        job.published_at = now
-        payload = Payload(
-            text=item.text,
-            media=(Media(path=item.image.name or "", alt_text=item.alt_text),) if item.image else (),
-        )
-        try:
+    item = ContentItem.objects.select_related("organization").get(pk=job.content_item_id)
+    if item.organization.publishing_paused_at is not None:
+        return _settle(job, attempt, item, Job.PAUSED, "Publishing is paused for the whole organisation.")
+    problem = _send_time_problem(job, item)
+    if problem:
+        return _settle(job, attempt, item, Job.CANCELLED, f"Not published: {problem}.")
+    payload = Payload(
+        text=item.text,
+        media=(Media(path=item.image.name or "", alt_text=item.alt_text),) if item.image else (),
+    )
+    try:
+        if connector.transactional:
             with transaction.atomic():
+                job.published_at = timezone.now()
                 result = connector.publish(job, payload)
-        except ConnectorError as exc:
-            return _finish_failed(job, attempt, item, f"The channel refused the post: {exc}")
+                return _published(job, attempt, item, result)
+        result = connector.publish(job, payload)
+    except RetryLater as exc:
+        if job.attempt_count >= MAX_ATTEMPTS:
+            return _settle(
+                job,
+                attempt,
+                item,
+                Job.FAILED,
+                f"The network kept refusing for now ({exc}); tried {job.attempt_count} times.",
+            )
+        return _retry(job, attempt, item, str(exc), _backoff(job.attempt_count, exc.retry_after))
+    except Reconnect as exc:
+        return _settle(
+            job,
+            attempt,
+            item,
+            Job.FAILED,
+            f"The account needs reconnecting: {exc}. Reconnect it in Settings, then retry.",
+        )
+    except DoNotRetry as exc:
+        return _settle(
+            job, attempt, item, Job.FAILED, f"The network refused the post: {exc}. Change it and retry."
+        )
+    except Exception as exc:  # a timeout or lost answer: the post may exist
+        reason = str(exc) if isinstance(exc, OutcomeUnknown) else f"{exc.__class__.__name__} during the call"
+        return _settle(
+            job,
+            attempt,
+            item,
+            Job.UNCONFIRMED,
+            f"We do not know whether it was posted ({reason}); checking with the network.",
+        )
+    job.published_at = timezone.now()
+    return _published(job, attempt, item, result)
+
+
+def _published(
+    job: PublishJob, attempt: PublishAttempt, item: ContentItem, result: PublishResult
+) -> PublishJob:
+    with transaction.atomic():
+        now = timezone.now()
         job.status = Job.PUBLISHED
+        job.published_at = job.published_at or now
         job.external_id, job.external_url = result.external_id, result.url
         job.last_error = ""
         job.save(
@@ -154,8 +222,7 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
         )
         attempt.finished_at, attempt.outcome = now, "published"
         attempt.save(update_fields=["finished_at", "outcome"])
-        item.status = Item.PUBLISHED
-        item.save(update_fields=["status", "updated_at"])
+        ContentItem.objects.filter(pk=item.pk).update(status=Item.PUBLISHED, updated_at=now)
         audit_log(
             action=actions.JOB_PUBLISHED,
             obj=job,
@@ -164,39 +231,94 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
             after={
                 "status": job.status,
                 "external_id": job.external_id,
-                "lateness_seconds": (now - job.scheduled_for).total_seconds(),
+                "lateness_seconds": (job.published_at - job.scheduled_for).total_seconds(),
             },
         )
     log.info("published job %s on %s", job.pk, job.channel, extra={"job_id": job.pk})
     return job
 
 
-def _finish_failed(
-    job: PublishJob, attempt: PublishAttempt, item: ContentItem, message: str, *, cancel: bool = False
+_SETTLE_ACTIONS: dict[str, str] = {
+    Job.CANCELLED: actions.JOB_CANCEL,
+    Job.FAILED: actions.JOB_FAILED,
+    Job.UNCONFIRMED: actions.JOB_UNCONFIRMED,
+    Job.PAUSED: actions.JOB_PAUSE,
+}
+
+
+def _settle(
+    job: PublishJob, attempt: PublishAttempt, item: ContentItem, status: str, message: str
 ) -> PublishJob:
-    job.status = Job.CANCELLED if cancel else Job.FAILED
-    job.last_error = message
-    job.published_at = None
-    job.save(update_fields=["status", "last_error", "published_at", "updated_at"])
-    attempt.finished_at, attempt.outcome, attempt.error = timezone.now(), job.status, message
-    attempt.save(update_fields=["finished_at", "outcome", "error"])
-    if not cancel:
-        item.status = Item.FAILED
-        item.save(update_fields=["status", "updated_at"])
-    audit_log(
-        action=actions.JOB_CANCEL if cancel else actions.JOB_FAILED,
-        obj=job,
-        organization=item.organization,
-        after={"status": job.status},
-        reason=message,
-    )
-    log.warning("publish job %s ended %s", job.pk, job.status, extra={"job_id": job.pk})
+    """End an attempt without a post; the message is what the owner reads."""
+    with transaction.atomic():
+        job.status, job.last_error, job.published_at = status, message, None
+        job.save(update_fields=["status", "last_error", "published_at", "updated_at"])
+        attempt.finished_at, attempt.outcome, attempt.error = timezone.now(), status, message
+        attempt.save(update_fields=["finished_at", "outcome", "error"])
+        if status == Job.FAILED:
+            ContentItem.objects.filter(pk=item.pk).update(status=Item.FAILED, updated_at=timezone.now())
+        audit_log(
+            action=_SETTLE_ACTIONS[status],
+            obj=job,
+            organization=item.organization,
+            after={"status": status},
+            reason=message,
+        )
+    log.warning("publish job %s ended %s", job.pk, status, extra={"job_id": job.pk})
     return job
+
+
+def _retry(
+    job: PublishJob, attempt: PublishAttempt, item: ContentItem, error: str, wait: timedelta
+) -> PublishJob:
+    from carecast.channels.tasks import publish_job_task
+
+    with transaction.atomic():
+        job.status, job.scheduled_for = Job.SCHEDULED, timezone.now() + wait
+        job.last_error = f"Will try again at {job.scheduled_for:%H:%M} UTC: {error}"
+        job.save(update_fields=["status", "scheduled_for", "last_error", "updated_at"])
+        attempt.finished_at, attempt.outcome, attempt.error = timezone.now(), "retry", error
+        attempt.save(update_fields=["finished_at", "outcome", "error"])
+        audit_log(
+            action=actions.JOB_RETRY,
+            obj=job,
+            organization=item.organization,
+            after={"scheduled_for": job.scheduled_for, "attempts": job.attempt_count},
+            reason=error,
+        )
+        publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+    return job
+
+
+def publish_jobs_reconcile() -> int:
+    """Settle jobs whose outcome is unknown by reading back from the network: a post that exists is
+    recorded as published (never posted again); one that does not is scheduled again."""
+
+    settled = 0
+    for job in PublishJob.objects.filter(status=Job.UNCONFIRMED).select_related("content_item__organization"):
+        connector = get_connector(job.channel)
+        try:
+            found = connector.lookup(job)
+        except NotImplementedError:
+            continue  # a person must check this network by hand
+        except Exception:
+            log.warning("could not read back job %s", job.pk, extra={"job_id": job.pk})
+            continue
+        attempt = PublishAttempt.objects.create(job=job, started_at=timezone.now())
+        if found is not None:
+            _published(job, attempt, job.content_item, found)
+        else:
+            _retry(
+                job, attempt, job.content_item, "the network has no such post; posting again", timedelta(0)
+            )
+        settled += 1
+    return settled
 
 
 def publish_due_jobs(*, limit: int = 500) -> int:
     """The safety net behind per-job tasks: publish whatever is due, and settle jobs a crash left behind."""
     _settle_stuck_jobs()
+    publish_jobs_reconcile()
     due = list(
         PublishJob.objects.filter(status=Job.SCHEDULED, scheduled_for__lte=timezone.now())
         .order_by("scheduled_for")
@@ -214,3 +336,116 @@ def _settle_stuck_jobs() -> None:
             if BrandPagePost.objects.filter(job=job).exists():
                 continue
             PublishJob.objects.filter(pk=job.pk, status=Job.PUBLISHING).update(status=Job.SCHEDULED)
+
+
+# ---------------------------------------------------------------- the crisis switch and retries
+
+
+def publishing_pause(*, actor: User, reason: str) -> int:
+    """Stop every scheduled post of the organisation at once. Returns how many jobs were paused."""
+    org = actor.tenant
+    require(actor, Action.ORG_MANAGE, org)
+    if not reason.strip():
+        raise ValidationError("Say why publishing stops; it goes into the audit log.", field="reason")
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        if org.publishing_paused_at is not None:
+            raise InvalidTransition("Publishing is already paused.")
+        org.publishing_paused_at, org.publishing_paused_reason, org.publishing_paused_by = (
+            timezone.now(),
+            reason.strip(),
+            actor,
+        )
+        org.save(update_fields=["publishing_paused_at", "publishing_paused_reason", "publishing_paused_by"])
+        paused = PublishJob.objects.filter(organization=org, status=Job.SCHEDULED).update(
+            status=Job.PAUSED, updated_at=timezone.now()
+        )
+        audit_log(
+            action=actions.PUBLISHING_PAUSE,
+            actor=actor,
+            organization=org,
+            obj=org,
+            reason=reason.strip(),
+            after={"paused_jobs": paused},
+        )
+    return paused
+
+
+def publishing_resume(*, actor: User, confirm: bool) -> tuple[int, int]:
+    """Resume. Posts still in the future go back on schedule; posts whose time passed while paused are
+    not sent now: they return to "approved, not scheduled" for a person to look at again.
+    Returns (rescheduled, held back)."""
+    from carecast.channels.tasks import publish_job_task
+
+    org = actor.tenant
+    require(actor, Action.ORG_MANAGE, org)
+    if not confirm:
+        raise ValidationError("Confirm that the crisis is over and publishing may resume.", field="confirm")
+    now = timezone.now()
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        if org.publishing_paused_at is None:
+            raise InvalidTransition("Publishing is not paused.")
+        paused = list(PublishJob.objects.select_for_update().filter(organization=org, status=Job.PAUSED))
+        future = [job for job in paused if job.scheduled_for > now]
+        past = [job for job in paused if job.scheduled_for <= now]
+        for job in future:
+            job.status = Job.SCHEDULED
+            job.save(update_fields=["status", "updated_at"])
+            publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+        for job in past:
+            job.status, job.last_error = (
+                Job.CANCELLED,
+                "Its time passed while publishing was paused; schedule it again.",
+            )
+            job.save(update_fields=["status", "last_error", "updated_at"])
+            ContentItem.objects.filter(pk=job.content_item_id, status=Item.SCHEDULED).update(
+                status=Item.APPROVED, publish_at=None, updated_at=now
+            )
+        org.publishing_paused_at, org.publishing_paused_reason, org.publishing_paused_by = None, "", None
+        org.save(update_fields=["publishing_paused_at", "publishing_paused_reason", "publishing_paused_by"])
+        audit_log(
+            action=actions.PUBLISHING_RESUME,
+            actor=actor,
+            organization=org,
+            obj=org,
+            after={"rescheduled": len(future), "held_back": len(past)},
+        )
+    return len(future), len(past)
+
+
+def content_item_retry(*, actor: User, item: ContentItem) -> PublishJob:
+    """The owner retries a failed post after fixing what the message said: its job is due again now."""
+    from carecast.channels.tasks import publish_job_task
+
+    require(actor, Action.CONTENT_SCHEDULE, item.organization)
+    with transaction.atomic():
+        job = (
+            PublishJob.objects.select_for_update()
+            .filter(content_item=item, status__in=[Job.FAILED, Job.UNCONFIRMED])
+            .order_by("-pk")
+            .first()
+        )
+        if job is None:
+            raise InvalidTransition("Nothing failed here to retry.")
+        if job.status == Job.UNCONFIRMED and not _absent_on_network(job):
+            raise InvalidTransition("We cannot yet tell whether it was posted; check the network first.")
+        job.status, job.scheduled_for, job.last_error = Job.SCHEDULED, timezone.now(), ""
+        job.save(update_fields=["status", "scheduled_for", "last_error", "updated_at"])
+        ContentItem.objects.filter(pk=item.pk).update(status=Item.SCHEDULED, updated_at=timezone.now())
+        audit_log(
+            action=actions.JOB_RETRY_REQUEST,
+            actor=actor,
+            obj=job,
+            organization=item.organization,
+            after={"status": job.status},
+        )
+        publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+    return job
+
+
+def _absent_on_network(job: PublishJob) -> bool:
+    try:
+        return get_connector(job.channel).lookup(job) is None
+    except Exception:
+        return False

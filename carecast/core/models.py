@@ -44,6 +44,13 @@ class Organization(models.Model):
         help_text="Your own phone numbers, addresses, web pages and consenting clinicians, one a line: "
         "never flagged as PHI.",
     )
+    publishing_paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="Crisis switch: set while paused."
+    )
+    publishing_paused_reason = models.TextField(blank=True)
+    publishing_paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -23,4 +23,9 @@ NAV = [
 def shell(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
-    return {"nav": NAV, "idle_timeout_seconds": idle_timeout_seconds(request)}
+    org = getattr(request.user, "organization", None)
+    return {
+        "nav": NAV,
+        "idle_timeout_seconds": idle_timeout_seconds(request),
+        "paused_org": org if org is not None and org.publishing_paused_at else None,
+    }

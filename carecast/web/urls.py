@@ -23,5 +23,7 @@ urlpatterns = [
     path("content/import/", planning.content_import, name="content_import"),
     path("reviews/", views.reviews, name="reviews"),
     path("settings/", views.settings_view, name="settings"),
+    path("settings/crisis/", views.crisis, name="crisis"),
+    path("content/<int:item_id>/retry/", views.retry, name="retry"),
     path("<slug:section>/", views.section, name="section"),
 ]

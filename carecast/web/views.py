@@ -21,6 +21,7 @@ from carecast.accounts.models import Role, User
 from carecast.accounts.permissions import Action, can
 from carecast.accounts.services import api_token_create, organization_update
 from carecast.channels.models import PublishJob
+from carecast.channels.services import content_item_retry, publishing_pause, publishing_resume
 from carecast.compliance import services as reviewing
 from carecast.compliance.checks import content_findings, highlight, unresolved_blocks
 from carecast.compliance.models import PatientAuthorization
@@ -439,3 +440,34 @@ def item_image(request: HttpRequest, item_id: int) -> FileResponse:
     if not item.image:
         raise Http404("This item has no image.")
     return FileResponse(item.image.open("rb"))
+
+
+@login_required
+@require_POST
+def crisis(request: HttpRequest) -> HttpResponse:
+    """The crisis switch: pause every scheduled post with a reason; resume only when confirmed."""
+    user = _user(request)
+    try:
+        if request.POST.get("action") == "pause":
+            paused = publishing_pause(actor=user, reason=request.POST.get("reason", ""))
+            messages.success(
+                request, f"Publishing is paused. {paused} scheduled post{'s' if paused != 1 else ''} held."
+            )
+        else:
+            future, late = publishing_resume(actor=user, confirm=request.POST.get("confirm") == "on")
+            messages.success(
+                request,
+                f"Publishing resumed: {future} back on schedule; {late} whose time passed "
+                "are waiting to be scheduled again.",
+            )
+    except CarecastError as exc:
+        messages.error(request, str(exc))
+    return redirect("web:settings")
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    return _run(request, item_id, "Trying again now.", lambda: content_item_retry(actor=user, item=item))

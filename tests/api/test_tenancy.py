@@ -166,6 +166,12 @@ CASES = {
         _status(web(c, p, f"/content/{w['draft'].pk}/override/", "post", {"reason": "x"}), 404),
         _check(not w["draft"].compliance_overrides.exists()),
     ),
+    "retry": lambda c, p, w: _status(web(c, p, f"/content/{w['item'].pk}/retry/", "post"), 404),
+    "crisis": lambda c, p, w: (
+        _status(web(c, p, "/settings/crisis/", "post", {"action": "pause", "reason": "drill"}), 302),
+        _check(PublishJob.objects.get(pk=w["job"].pk).status == "scheduled"),  # B's posts are untouched
+        web(c, p, "/settings/crisis/", "post", {"action": "resume", "confirm": "on"}),
+    ),
     "reviews": lambda c, p, w: _absent(web(c, p, "/reviews/", role="medical_reviewer"), "B review"),
     "settings": lambda c, p, w: _absent(web(c, p, "/settings/"), "b-admin", "b-strategist"),
     "section": lambda c, p, w: _status(web(c, p, "/inbox/"), 200),

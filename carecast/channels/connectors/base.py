@@ -1,4 +1,4 @@
-"""What every channel connector offers, and the errors it raises."""
+"""What every channel connector offers, what it is given, and the errors that say what to do next."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ from carecast.channels.models import PublishJob
 class Media:
     path: str
     alt_text: str
+    kind: str = "image"  # or "video"
 
 
 @dataclass(frozen=True)
 class Payload:
-    """Provider-neutral: what to post."""
+    """Provider-neutral: what to post. `thread` holds the follow-up parts where a network threads."""
 
     text: str
     media: tuple[Media, ...] = ()
+    link: str = ""
+    thread: tuple[str, ...] = ()
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,24 +33,35 @@ class PublishResult:
 
 
 class ConnectorError(Exception):
-    """A post did not go out. `retry` says whether trying again later is safe."""
-
-    retry = False
+    """A post did not (certainly) go out. Subclasses say what the engine and the owner should do."""
 
 
 class RetryLater(ConnectorError):
-    retry = True
+    """Nothing was posted and trying again later is safe (rate limit, 5xx before acceptance)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class DoNotRetry(ConnectorError):
-    retry = False
+    """The network refused the post itself (too long, media it will not take): a person must change it."""
+
+
+class Reconnect(DoNotRetry):
+    """The account's token was revoked or expired: its owner must reconnect it."""
+
+
+class OutcomeUnknown(ConnectorError):
+    """The call may have reached the network (a timeout after sending, a lost answer): never retry blindly."""
 
 
 class BaseConnector:
     name = ""
-    supports_images = False
-    supports_alt_text = False
     supports_threads = False
+    supports_images = False
+    supports_video = False
+    supports_alt_text = False
     supports_idempotency = False
     supports_delete = False
     supports_edit = False
@@ -57,3 +72,7 @@ class BaseConnector:
 
     def publish(self, job: PublishJob, payload: Payload) -> PublishResult:
         raise NotImplementedError
+
+    def lookup(self, job: PublishJob) -> PublishResult | None:
+        """Read back whether the job's post exists (for jobs whose outcome is unknown). None: it does not."""
+        raise NotImplementedError(f"{self.name} cannot read posts back; a person must check")

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from carecast.channels.connectors.base import BaseConnector
 from carecast.channels.connectors.brand_page import BrandPageConnector
+from carecast.channels.connectors.dummy import DummyConnector
 
 CONNECTORS: dict[str, type[BaseConnector]] = {
     BrandPageConnector.name: BrandPageConnector,
+    DummyConnector.name: DummyConnector,
 }
 
 

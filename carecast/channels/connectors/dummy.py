@@ -1,0 +1,55 @@
+"""A connector that posts nowhere, for tests and benchmarks: it keeps posts in memory, keyed by job,
+and can be told to fail in each way a real network fails."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+from carecast.channels.connectors import base
+from carecast.channels.models import PublishJob
+
+
+class DummyConnector(base.BaseConnector):
+    name = "dummy"
+    supports_threads = True
+    supports_images = True
+    supports_alt_text = True
+    supports_idempotency = True
+    supports_delete = True
+    supports_metrics = True
+
+    posts: dict[int, str] = {}  # job id → text: what "the network" holds
+    calls: dict[int, int] = {}  # job id → number of publish calls
+    script: deque[str] = deque()  # next outcomes: "ok", "retry", "refuse", "reconnect", "unknown", "lost"
+    _lock = threading.Lock()
+
+    @classmethod
+    def reset(cls) -> None:
+        with cls._lock:
+            cls.posts, cls.calls, cls.script = {}, {}, deque()
+
+    def publish(self, job: PublishJob, payload: base.Payload) -> base.PublishResult:
+        with self._lock:
+            self.calls[job.pk] = self.calls.get(job.pk, 0) + 1
+            outcome = self.script.popleft() if self.script else "ok"
+            if outcome == "retry":
+                raise base.RetryLater("429 Too Many Requests", retry_after=30)
+            if outcome == "refuse":
+                raise base.DoNotRetry("the network says the text is too long (300 characters at most)")
+            if outcome == "reconnect":
+                raise base.Reconnect("the account's access was revoked")
+            if outcome == "unknown":
+                raise base.OutcomeUnknown("timed out before the network answered")
+            self.posts.setdefault(job.pk, payload.text)  # idempotent: one post per job
+            if outcome == "lost":  # the network posted it, but its answer never arrived
+                raise base.OutcomeUnknown("the connection dropped after sending")
+            return base.PublishResult(external_id=f"dummy-{job.pk}", url=f"https://dummy.invalid/{job.pk}")
+
+    def lookup(self, job: PublishJob) -> base.PublishResult | None:
+        with self._lock:
+            if job.pk in self.posts:
+                return base.PublishResult(
+                    external_id=f"dummy-{job.pk}", url=f"https://dummy.invalid/{job.pk}"
+                )
+            return None
