@@ -89,6 +89,7 @@ STREET_TYPES = (
     r"ter|terrace|trl|trail|cir|circle|pkwy|parkway|hwy|highway|sq|square|loop|row|run|path|pike|"
     r"crossing|xing|cv|cove|pt|point|ridge|view|alley|walk"
 )
+STREET_KEY = re.compile(rf"\d\s+(?:\S+\s+){{0,5}}?(?:{STREET_TYPES})\b")
 ADDRESS = re.compile(
     rf"(?<![\w#-])\d{{1,6}}\s+(?:[NSEW]|N[EW]|S[EW]|north|south|east|west)?\.?\s*"
     rf"(?:[A-Za-z0-9][\w'’.-]*\s+){{1,4}}?(?:{STREET_TYPES})\b\.?"
@@ -711,7 +712,9 @@ MONTH_KEY = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 
 def _dates(text: str) -> Iterable[Span]:
     named = MONTH_KEY.search(text.lower()) is not None
-    for pattern in (ISO_DATE, NUMERIC_DATE, NAMED_DATE) if named else (ISO_DATE, NUMERIC_DATE):
+    separated = "/" in text or "-" in text
+    patterns = ((ISO_DATE, NUMERIC_DATE) if separated else ()) + ((NAMED_DATE,) if named else ())
+    for pattern in patterns:
         for m in pattern.finditer(text):
             value = m.group()
             if pattern is NUMERIC_DATE and m.group(1) == "-" and value.count("-") == 1:
@@ -736,72 +739,34 @@ def _dates(text: str) -> Iterable[Span]:
             yield m.start(1), m.end(1), "DATE"
 
 
-ID_KEYS = (
-    "mrn",
-    "record",
-    "chart",
-    "patient",
-    "member",
-    "policy",
-    "insur",
-    "subscriber",
-    "plan id",
-    "health plan",
-    "medica",
-    "benefic",
-    "group n",
-    "acct",
-    "account",
-    "billing",
-    "invoice",
-    "statement",
-    "licen",
-    " dl",
-    "npi",
-    "dea",
-    "certificate",
-    "permit",
-    "imei",
-    "serial",
-    "s/n",
-    " sn ",
-    "device",
-    "mac address",
-    "udid",
-    "pacemaker",
-    "pump",
-    "vin",
-    "plate",
-    "tag n",
-    "tag #",
-    "bcbs",
-    "blue cross",
-    "aetna",
-    "cigna",
-    "humana",
-    "united",
-    "uhc",
-    "kaiser",
-    "anthem",
-    "tricare",
-    "molina",
-    "centene",
-    "ambetter",
-    "oscar",
-    " id",
+# The first word of every context phrase above: the full pattern is tried only where one stands.
+ID_START = re.compile(
+    r"\b(?:mrn|medical|med|chart|patient|bcbs|blue|aetna|cigna|humana|united|unitedhealthcare|uhc|kaiser|"
+    r"anthem|tricare|molina|centene|ambetter|oscar|member|policy|insurance|subscriber|plan|health|medicaid|"
+    r"medicare|beneficiary|group|acct|account|billing|invoice|statement|driver'?s|driver|nursing|"
+    r"professional|dl|licen[cs]e|npi|dea|certificate|permit|imei|serial|s/?n|device|mac|udid|pacemaker|pump|"
+    r"vin|plate|tag)\b"
 )
 
 
-ID_KEY = re.compile("|".join(map(re.escape, ID_KEYS)))
+def _id_matches(text: str) -> Iterable[re.Match[str]]:
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare letter changed length when lower-cased: scan the slow way
+        yield from ID_ANY.finditer(text)
+        return
+    reached = 0
+    for start in ID_START.finditer(lowered):
+        if start.start() < reached:
+            continue
+        m = ID_ANY_LOWER.match(lowered, start.start())
+        if m is not None:
+            reached = m.end()
+            yield m
 
 
 def _ids(text: str) -> Iterable[Span]:
-    lowered = text.lower()
-    if not ID_KEY.search(lowered):
-        return
-    same_length = len(lowered) == len(text)  # true unless a rare letter changes length when lower-cased
     value_group = len(ID_ORDER) + 1
-    for m in ID_ANY_LOWER.finditer(lowered) if same_length else ID_ANY.finditer(text):
+    for m in _id_matches(text):
         label = next(name for name in ID_ORDER if m.group(name))
         value = text[m.start(value_group) : m.end(value_group)]
         if label == "VEHICLE_ID" and not (len(value) == 17 or PLATE_FORMAT.match(value.upper())):
@@ -834,7 +799,7 @@ def _zip_and_city(text: str, addresses: list[Span]) -> Iterable[Span]:
             words = before.group(1).split()
             if lexicon.fold(" ".join(words)) in states or lexicon.fold(words[-1]) in states:
                 yield m.start(), m.end(), "ZIP"
-    for m in ZIP_WORD.finditer(text):
+    for m in ZIP_WORD.finditer(text) if ("zip" in text.lower() or "postal" in text.lower()) else ():
         yield m.start(1), m.end(1), "ZIP"
     for _, end, _ in addresses:  # "12 Oak St, Springfield, IL": the town after the street
         city = re.match(r",?\s*([A-Za-z][A-Za-z .'-]{1,30}?)(?=,?\s+(?:[A-Za-z]{2}\b|\d{5}))", text[end:])
@@ -1069,18 +1034,25 @@ def find_phi(text: str) -> list[Span]:
             spans.append((m.start(), m.end(), "IP"))
     if text.count(":") >= 2:
         spans += [(m.start(), m.end(), "IP") for m in IPV6.finditer(text)]
-    for m in SSN.finditer(text):
-        area, group, serial = m.groups()
-        if area not in ("000", "666") and not area.startswith("9") and group != "00" and serial != "0000":
-            spans.append((m.start(), m.end(), "SSN"))
-    if DIGIT.search(text):  # every remaining identifier has a digit in it
-        spans += [(m.start(1), m.end(1), "SSN") for m in SSN_CONTEXT.finditer(text)]
+    digits = sum(map(str.isdigit, text))  # each identifier below needs at least this many digits
+    if digits >= 9:
+        for m in SSN.finditer(text):
+            area, group, serial = m.groups()
+            if area not in ("000", "666") and not area.startswith("9") and group != "00" and serial != "0000":
+                spans.append((m.start(), m.end(), "SSN"))
+        if "ss" in lowered or "social" in lowered:
+            spans += [(m.start(1), m.end(1), "SSN") for m in SSN_CONTEXT.finditer(text)]
+    if digits >= 3:
         spans += list(_ids(text))
+    if digits >= 13:
         spans += [(m.start(), m.end(), "ACCOUNT") for m in CARD.finditer(text) if _luhn(m.group())]
+    if digits >= 10:
         spans += [(m.start(), m.end(), "PHONE") for m in PHONE.finditer(text)]
-        addresses = list(_addresses(text))
+    if digits:
+        addresses = list(_addresses(text)) if "box" in lowered or STREET_KEY.search(lowered) else []
         spans += addresses
-        spans += list(_zip_and_city(text, addresses))
+        if digits >= 5:
+            spans += list(_zip_and_city(text, addresses))
         spans += list(_dates(text))
         spans += list(_ages(text))
     spans = _resolve(spans)
