@@ -605,16 +605,18 @@ def _persons(
     text: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
 ) -> Iterable[Span]:
     public: bool | None = None  # looked up only when a name is found
-    i = 0
-    while i < len(tokens):
+    if style == "mixed":
+        candidates = [j for j, t in enumerate(tokens) if t.group()[0].isupper()]
+    else:
+        candidates = list(range(len(tokens)))
+    skip_to = 0
+    for i in candidates:
+        if i < skip_to:
+            continue
         match = tokens[i]
         token = match.group()
-        if style == "mixed" and not token[0].isupper():
-            i += 1
-            continue
         start = match.start()
         if (start and text[start - 1] in "@#/_:.-") or INITIAL.match(token) or _inside(start, taken):
-            i += 1
             continue
         folded = lexicon.fold(_word(token))
         if (
@@ -623,11 +625,9 @@ def _persons(
             or folded in KIN_WORDS
             or (len(folded) == 2 and folded in _L.us_states)
         ):
-            i += 1
             continue
         word2, word1, gap1, gap2 = _cues(text, tokens, lows, i)
         if any(c.isdigit() for c in gap1) or word1 in ("st", "saint"):
-            i += 1
             continue  # "17 yrs": a number just before is not a name's context
         spaced = gap1.strip(" ") in ("", ":", ",", "-", "–")
         if (
@@ -646,7 +646,6 @@ def _persons(
                 )
             )
         ):
-            i += 1
             continue  # an ordinary word is a name only right after a title or a strong cue
         last = _extend(text, tokens, i, style)
         end = tokens[last].end()
@@ -673,7 +672,6 @@ def _persons(
         weak = i == 0 or after_punct or word1 in WEAK_WORDS
         place_next = word1 == "from" or (word2, word1) in PLACE_NEXT_PAIRS
         if place_next and (folded in _L.places or not first_name):
-            i += 1
             continue  # "from Lincoln": a town (the location check takes it)
         if title:
             accepted = True
@@ -702,9 +700,7 @@ def _persons(
             accepted = not public  # public figures in the news are not PHI
         if accepted:
             yield start, end, "PERSON"
-            i = last + 1
-        else:
-            i += 1
+            skip_to = last + 1
 
 
 MONTH_KEY = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
