@@ -88,6 +88,14 @@ def main() -> int:
     if not CORPUS.exists():
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
         return 1
+    import importlib.util
+
+    if importlib.util.find_spec("presidio_analyzer") is None:
+        print(
+            "Presidio is not installed in this venv: run `make bench-phi` (it installs the bench group).",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.platform()}"
