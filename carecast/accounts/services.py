@@ -122,6 +122,7 @@ ORG_EDITABLE = (
     "idle_timeout_minutes",
     "disclaimer",
     "phi_allow_list",
+    "blog_feed_url",
 )
 
 

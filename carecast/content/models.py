@@ -166,3 +166,42 @@ class Conversion(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.count} {self.kind} via {self.link}"
+
+
+class BlogSuggestion(TenantModel):
+    """A post on the organisation's own blog, imported from its feed, waiting to be shared (or not)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        DRAFTED = "drafted", "Drafted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    guid = models.CharField(max_length=500, help_text="The feed entry's id (or link): imported once.")
+    title = models.CharField(max_length=300)
+    link = models.URLField(max_length=1000)
+    summary = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    item = models.ForeignKey(ContentItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "guid"], name="one_suggestion_per_entry")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CadenceTarget(TenantModel):
+    """At least `posts_per_week` posts a week for a brand (on its channels): gaps show as warnings."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="cadence_targets")
+    posts_per_week = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["brand"], name="one_cadence_target_per_brand")]
+
+    def __str__(self) -> str:
+        return f"{self.brand}: {self.posts_per_week} a week"

@@ -44,6 +44,11 @@ class Organization(models.Model):
         help_text="Your own phone numbers, addresses, web pages and consenting clinicians, one a line: "
         "never flagged as PHI.",
     )
+    blog_feed_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="Your blog's RSS or Atom feed: new posts become suggestions to share.",
+    )
     publishing_paused_at = models.DateTimeField(
         null=True, blank=True, help_text="Crisis switch: set while paused."
     )

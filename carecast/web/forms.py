@@ -75,6 +75,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "idle_timeout_minutes",
             "disclaimer",
             "phi_allow_list",
+            "blog_feed_url",
         ]
 
     def clean_idle_timeout_minutes(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecast.accounts.models import Role, User
-from carecast.accounts.permissions import Action, can
+from carecast.accounts.permissions import Action, can, require
 from carecast.accounts.services import api_token_create, organization_update
 from carecast.channels.models import PublishJob
 from carecast.channels.services import content_item_retry, publishing_pause, publishing_resume
@@ -27,9 +27,10 @@ from carecast.compliance.checks import content_findings, highlight, unresolved_b
 from carecast.compliance.models import PatientAuthorization
 from carecast.content import selectors, services
 from carecast.content.exchange import calendar_feed_token
-from carecast.content.models import ContentItem
+from carecast.content.models import BlogSuggestion, CadenceTarget, Campaign, ContentItem
+from carecast.content.planning import blog_import, cadence_gaps, cadence_target_set, suggestion_draft
 from carecast.core.errors import CarecastError, NotFound, PermissionDenied, ValidationError
-from carecast.core.models import Organization
+from carecast.core.models import Brand, Organization
 from carecast.core.timeutil import parse_local_datetime, to_local_input
 from carecast.web.forms import ContentItemForm, OrganizationSettingsForm, ReviewForm, ScheduleForm
 
@@ -82,42 +83,132 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+CALENDAR_FILTERS = ("brand", "status", "campaign", "author")
+
+
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
-    """Everything with a publish time, by local day, for the chosen week (list view)."""
+    """Everything with a publish time, by local day: a week (list) or a month (grid), with filters."""
     user = _user(request)
     tz = user.tenant.tz
     today = timezone.now().astimezone(tz).date()
+    view = "month" if request.GET.get("view") == "month" else "week"
     try:
-        offset = int(request.GET.get("week", "0"))
+        offset = int(request.GET.get("offset", request.GET.get("week", "0")))
     except ValueError:
         offset = 0
-    start = today - timedelta(days=today.weekday()) + timedelta(weeks=offset)
-    days = [start + timedelta(days=i) for i in range(7)]
-    items = selectors.content_items_visible(user=user).exclude(publish_at=None).order_by("publish_at")
+    if view == "month":
+        months = today.year * 12 + today.month - 1 + offset
+        first = today.replace(year=months // 12, month=months % 12 + 1, day=1)
+        start = first - timedelta(days=first.weekday())
+        days = [start + timedelta(days=i) for i in range(42)]
+    else:
+        start = today - timedelta(days=today.weekday()) + timedelta(weeks=offset)
+        first = start
+        days = [start + timedelta(days=i) for i in range(7)]
+    filters = {key: request.GET.get(key, "") for key in CALENDAR_FILTERS}
+    items = (
+        selectors.content_items_visible(user=user)
+        .filter(
+            publish_at__gte=datetime.combine(days[0], time.min, tzinfo=tz),
+            publish_at__lt=datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=tz),
+        )
+        .order_by("publish_at")
+    )
+    lookups = {"brand": "brand_id", "status": "status", "campaign": "campaign_id", "author": "author_id"}
+    for key, value in filters.items():
+        if value:
+            items = items.filter(**{lookups[key]: value})
     by_day: dict[Any, list[ContentItem]] = defaultdict(list)
     for item in items:
         assert item.publish_at is not None
-        local = item.publish_at.astimezone(tz)
-        if days[0] <= local.date() <= days[-1]:
-            by_day[local.date()].append(item)
-    unscheduled = (
-        selectors.content_items_visible(user=user)
-        .filter(publish_at=None)
-        .exclude(status=ContentItem.Status.PUBLISHED)
-    )
+        by_day[item.publish_at.astimezone(tz).date()].append(item)
+    week_start = today - timedelta(days=today.weekday()) if view == "month" else start
+    org = user.tenant
     return render(
         request,
         "web/calendar.html",
         {
             "days": [(d, by_day.get(d, [])) for d in days],
-            "week": offset,
+            "view": view,
+            "offset": offset,
+            "month": first,
             "tz": tz.key,
             "today": today,
-            "unscheduled": unscheduled,
+            "filters": filters,
+            "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+            "brands": Brand.objects.filter(organization=org),
+            "campaigns": Campaign.objects.filter(organization=org),
+            "authors": User.objects.filter(organization=org).order_by("username"),
+            "statuses": ContentItem.Status.choices,
+            "gaps": cadence_gaps(organization=org, week_start=week_start),
+            "targets": {t.brand_id: t.posts_per_week for t in CadenceTarget.objects.filter(organization=org)},
+            "can_plan": can(user, Action.CONTENT_EDIT_ANY),
+            "unscheduled": selectors.content_items_visible(user=user)
+            .filter(publish_at=None)
+            .exclude(status=ContentItem.Status.PUBLISHED),
             "ical_url": request.build_absolute_uri(
                 reverse("calendar_ics", kwargs={"token": calendar_feed_token(user=user)})
             ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def cadence(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    brand = Brand.objects.filter(organization_id=user.tenant_id, pk=request.POST.get("brand") or 0).first()
+    try:
+        if brand is None:
+            raise ValidationError("Choose a brand.")
+        cadence_target_set(
+            actor=user, brand=brand, posts_per_week=int(request.POST.get("posts_per_week") or 0)
+        )
+    except (CarecastError, ValueError) as exc:
+        messages.error(request, str(exc) if isinstance(exc, CarecastError) else "Give a number of posts.")
+    else:
+        messages.success(request, "Weekly target saved.")
+    return redirect("web:calendar")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suggestions(request: HttpRequest) -> HttpResponse:
+    """Posts from the organisation's own blog, waiting to be shared or dismissed."""
+    user = _user(request)
+    org = user.tenant
+    if request.method == "POST":
+        try:
+            if "import" in request.POST:
+                count = blog_import(organization=org)
+                messages.success(request, f"{count} new post{'s' if count != 1 else ''} from your blog.")
+            else:
+                suggestion = BlogSuggestion.objects.filter(
+                    organization=org, pk=request.POST.get("id") or 0
+                ).first()
+                if suggestion is None:
+                    raise Http404("No such suggestion.")
+                if "dismiss" in request.POST:
+                    require(user, Action.CONTENT_CREATE)
+                    suggestion.status = BlogSuggestion.Status.DISMISSED
+                    suggestion.save(update_fields=["status", "updated_at"])
+                else:
+                    brand = Brand.objects.filter(organization=org, pk=request.POST.get("brand") or 0).first()
+                    if brand is None:
+                        raise ValidationError("Choose a brand.")
+                    item = suggestion_draft(actor=user, suggestion=suggestion, brand=brand)
+                    return redirect("web:edit", item_id=item.pk)
+        except CarecastError as exc:
+            messages.error(request, str(exc))
+        return redirect("web:suggestions")
+    return render(
+        request,
+        "web/suggestions.html",
+        {
+            "suggestions": BlogSuggestion.objects.filter(organization=org, status=BlogSuggestion.Status.NEW),
+            "brands": Brand.objects.filter(organization=org),
+            "feed": org.blog_feed_url,
         },
     )
 

@@ -172,6 +172,11 @@ CASES = {
         _check(PublishJob.objects.get(pk=w["job"].pk).status == "scheduled"),  # B's posts are untouched
         web(c, p, "/settings/crisis/", "post", {"action": "resume", "confirm": "on"}),
     ),
+    "cadence": lambda c, p, w: (
+        _status(web(c, p, "/calendar/cadence/", "post", {"brand": w["brand"].pk, "posts_per_week": 9}), 302),
+        _check(not w["brand"].cadence_targets.exists()),
+    ),
+    "suggestions": lambda c, p, w: _status(web(c, p, "/suggestions/"), 200),
     "reviews": lambda c, p, w: _absent(web(c, p, "/reviews/", role="medical_reviewer"), "B review"),
     "settings": lambda c, p, w: _absent(web(c, p, "/settings/"), "b-admin", "b-strategist"),
     "section": lambda c, p, w: _status(web(c, p, "/inbox/"), 200),

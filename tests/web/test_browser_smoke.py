@@ -39,6 +39,8 @@ PAGES = [
     "/compliance/policies/",
     "/compliance/fast-track/",
     "/accounts/two-factor/",
+    "/suggestions/",
+    "/calendar/?view=month",
 ]
 
 

@@ -1,0 +1,28 @@
+"""Hourly blog import and the Monday cadence digest."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from carecast.content.planning import blog_import, cadence_digest_send
+from carecast.core.errors import ValidationError
+from carecast.core.models import Organization
+
+log = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="17"))
+def blog_import_periodic() -> None:
+    for org in Organization.objects.exclude(blog_feed_url=""):
+        try:
+            blog_import(organization=org)
+        except ValidationError:
+            log.warning("blog feed of organisation %s could not be read", org.pk)
+
+
+@db_periodic_task(crontab(day_of_week="1", hour="13", minute="0"))
+def cadence_digest_periodic() -> None:
+    cadence_digest_send()
