@@ -11,3 +11,7 @@ JOB_PAUSE = register_action("publish_job.pause", "Publish job paused by the cris
 PUBLISHING_PAUSE = register_action("publishing.pause", "Crisis switch: all publishing paused, with a reason")
 PUBLISHING_RESUME = register_action("publishing.resume", "Publishing resumed (confirmed)")
 JOB_RETRY_REQUEST = register_action("publish_job.retry_request", "Owner asked to retry a failed post")
+TARGETS_SET = register_action("publish_target.set", "Channels chosen for a content item")
+ACCOUNT_CONNECT = register_action(
+    "channel_account.connect", "Channel account connected (secret stored encrypted)"
+)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from carecast.content.models import ContentItem
+from carecast.core.crypto import EncryptedTextField
 from carecast.core.models import Brand, TenantModel
 
 
@@ -21,6 +22,9 @@ class PublishJob(TenantModel):
     content_item = models.ForeignKey(ContentItem, on_delete=models.PROTECT, related_name="publish_jobs")
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=40, default="brand_page")
+    account = models.ForeignKey(
+        "ChannelAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
+    )
     revision = models.PositiveIntegerField()
     scheduled_for = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
@@ -67,3 +71,41 @@ class BrandPagePost(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.brand}: {self.text[:40]}"
+
+
+class ChannelAccount(TenantModel):
+    """A place the organisation publishes to, with its credentials encrypted at rest."""
+
+    class Network(models.TextChoices):
+        WEBHOOK = "webhook", "Signed webhook"
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="channel_accounts")
+    network = models.CharField(max_length=30, choices=Network.choices)
+    name = models.CharField(max_length=120)
+    endpoint = models.URLField(max_length=500, blank=True)
+    secret = EncryptedTextField(blank=True, help_text="Token, app password or signing key (encrypted).")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
+    status_message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["brand", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_network_display()})"
+
+
+class PublishTarget(models.Model):
+    """An extra channel a content item goes to, besides its brand page."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="publish_targets")
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="targets")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "account"], name="one_target_per_account")]
+
+    def __str__(self) -> str:
+        return f"{self.item} → {self.account}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -26,10 +27,10 @@ from carecast.channels.connectors.base import (
     RetryLater,
 )
 from carecast.channels.connectors.registry import get_connector
-from carecast.channels.models import BrandPagePost, PublishAttempt, PublishJob
+from carecast.channels.models import BrandPagePost, ChannelAccount, PublishAttempt, PublishJob, PublishTarget
 from carecast.content.models import ContentItem
 from carecast.core.audit import audit_log
-from carecast.core.errors import InvalidTransition, ValidationError
+from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from carecast.core.models import Organization
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,35 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
             )
         return []
     assert item.publish_at is not None
-    if open_jobs:
-        job = open_jobs[0]
-        if job.scheduled_for != item.publish_at or job.revision != item.revision:
+    destinations: list[tuple[str, ChannelAccount | None]] = [("brand_page", None)] + [
+        (target.account.network, target.account)
+        for target in PublishTarget.objects.filter(item=item).select_related("account")
+    ]
+    existing = {(job.channel, job.account_id): job for job in open_jobs}
+    jobs = []
+    for channel, account in destinations:
+        key = (channel, account.pk if account else None)
+        found: PublishJob | None = existing.pop(key) if key in existing else None
+        if found is None:
+            job = PublishJob.objects.create(
+                organization=item.organization,
+                content_item=item,
+                brand=item.brand,
+                channel=channel,
+                account=account,
+                revision=item.revision,
+                scheduled_for=item.publish_at,
+            )
+            audit_log(
+                action=actions.JOB_CREATE,
+                obj=job,
+                organization=item.organization,
+                after={"scheduled_for": job.scheduled_for, "channel": job.channel, "revision": job.revision},
+            )
+            publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+        else:
+            job = found
+        if found is not None and (job.scheduled_for != item.publish_at or job.revision != item.revision):
             before = {"scheduled_for": job.scheduled_for, "revision": job.revision}
             job.scheduled_for, job.revision = item.publish_at, item.revision
             job.save(update_fields=["scheduled_for", "revision", "updated_at"])
@@ -78,23 +105,72 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
                 after={"scheduled_for": job.scheduled_for, "revision": job.revision},
             )
             publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
-        return [job]
-    job = PublishJob.objects.create(
-        organization=item.organization,
-        content_item=item,
-        brand=item.brand,
-        channel="brand_page",
-        revision=item.revision,
-        scheduled_for=item.publish_at,
-    )
-    audit_log(
-        action=actions.JOB_CREATE,
-        obj=job,
-        organization=item.organization,
-        after={"scheduled_for": job.scheduled_for, "channel": job.channel, "revision": job.revision},
-    )
-    publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
-    return [job]
+        jobs.append(job)
+    for job in existing.values():  # a destination the item no longer targets
+        job.status = Job.CANCELLED
+        job.save(update_fields=["status", "updated_at"])
+        audit_log(
+            action=actions.JOB_CANCEL,
+            obj=job,
+            organization=item.organization,
+            after={"status": job.status},
+            reason="channel no longer chosen",
+        )
+    return jobs
+
+
+def publish_target_set(*, actor: User, item: ContentItem, accounts: list[ChannelAccount]) -> ContentItem:
+    """Choose the channels an item goes to besides its brand page. A scheduled item's jobs follow."""
+    require(actor, Action.CONTENT_SCHEDULE, item.organization)
+    if any(a.organization_id != item.organization_id for a in accounts):
+        raise PermissionDenied("That channel belongs to another organisation.")
+    with transaction.atomic():
+        before = sorted(PublishTarget.objects.filter(item=item).values_list("account_id", flat=True))
+        PublishTarget.objects.filter(item=item).exclude(account__in=accounts).delete()
+        for account in accounts:
+            PublishTarget.objects.get_or_create(item=item, account=account)
+        audit_log(
+            action=actions.TARGETS_SET,
+            actor=actor,
+            obj=item,
+            organization=item.organization,
+            before={"accounts": before},
+            after={"accounts": sorted(a.pk for a in accounts)},
+        )
+        publish_jobs_sync(item=ContentItem.objects.select_for_update().get(pk=item.pk))
+    return item
+
+
+def channel_account_create(
+    *, actor: User, brand: Any, network: str, name: str, endpoint: str = "", secret: str = ""
+) -> ChannelAccount:
+    require(actor, Action.ORG_MANAGE, brand.organization)
+    if network not in ChannelAccount.Network.values:
+        raise ValidationError("Unknown network.", field="network")
+    if network == ChannelAccount.Network.WEBHOOK and not (
+        endpoint.startswith("https://")
+        or endpoint.startswith("http://127.0.0.1")
+        or endpoint.startswith("http://localhost")
+    ):
+        raise ValidationError("A webhook needs an https:// address.", field="endpoint")
+    if not name.strip() or not secret.strip():
+        raise ValidationError("Give the channel a name and its signing key.", field="secret")
+    with transaction.atomic():
+        account = ChannelAccount.objects.create(
+            organization=brand.organization,
+            brand=brand,
+            network=network,
+            name=name.strip(),
+            endpoint=endpoint.strip(),
+            secret=secret.strip(),
+        )
+        audit_log(
+            action=actions.ACCOUNT_CONNECT,
+            actor=actor,
+            obj=account,
+            after={"network": network, "name": account.name, "endpoint": account.endpoint},
+        )
+    return account
 
 
 def _claim(job_id: int) -> tuple[PublishJob, PublishAttempt] | None:
@@ -129,6 +205,7 @@ def _send_time_problem(job: PublishJob, item: ContentItem) -> str:
 
 
 MAX_ATTEMPTS = 5
+OPEN_STATES = (Job.SCHEDULED, Job.PUBLISHING, Job.UNCONFIRMED, Job.PAUSED)
 
 
 def _backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -222,7 +299,13 @@ def _published(
         )
         attempt.finished_at, attempt.outcome = now, "published"
         attempt.save(update_fields=["finished_at", "outcome"])
-        ContentItem.objects.filter(pk=item.pk).update(status=Item.PUBLISHED, updated_at=now)
+        still_open = (
+            PublishJob.objects.filter(content_item_id=item.pk, status__in=OPEN_STATES)
+            .exclude(pk=job.pk)
+            .exists()
+        )
+        if not still_open:  # the item is published when its last channel is
+            ContentItem.objects.filter(pk=item.pk).update(status=Item.PUBLISHED, updated_at=now)
         audit_log(
             action=actions.JOB_PUBLISHED,
             obj=job,

@@ -26,6 +26,8 @@ urlpatterns = [
     path("reviews/", views.reviews, name="reviews"),
     path("settings/", views.settings_view, name="settings"),
     path("settings/crisis/", views.crisis, name="crisis"),
+    path("settings/channels/", views.channel_connect, name="channel_connect"),
+    path("content/<int:item_id>/channels/", views.targets, name="targets"),
     path("content/<int:item_id>/retry/", views.retry, name="retry"),
     path("<slug:section>/", views.section, name="section"),
 ]

@@ -20,8 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecast.accounts.models import Role, User
 from carecast.accounts.permissions import Action, can, require
 from carecast.accounts.services import api_token_create, organization_update
-from carecast.channels.models import PublishJob
-from carecast.channels.services import content_item_retry, publishing_pause, publishing_resume
+from carecast.channels.models import ChannelAccount, PublishJob
+from carecast.channels.services import (
+    channel_account_create,
+    content_item_retry,
+    publish_target_set,
+    publishing_pause,
+    publishing_resume,
+)
 from carecast.compliance import services as reviewing
 from carecast.compliance.checks import content_findings, highlight, unresolved_blocks
 from carecast.compliance.models import PatientAuthorization
@@ -308,6 +314,8 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             if can(user, Action.STORIES_MANAGE)
             else None,
             "story_link": getattr(item, "story_authorization", None),
+            "accounts": ChannelAccount.objects.filter(organization_id=user.tenant_id),
+            "targeted": set(item.publish_targets.values_list("account_id", flat=True)),
             **_checks_context(user, item),
             "can_decide": bool(
                 current and item.status == "in_review" and reviewing.can_review_step(user, current.step, item)
@@ -520,6 +528,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "can_token": can(user, Action.API_TOKEN),
             "can_audit": can(user, Action.AUDIT_VIEW),
             "can_stories": can(user, Action.STORIES_MANAGE),
+            "accounts": ChannelAccount.objects.filter(organization=org).select_related("brand"),
+            "brands": Brand.objects.filter(organization=org),
         },
     )
 
@@ -562,3 +572,42 @@ def retry(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = _item_or_404(user, item_id)
     return _run(request, item_id, "Trying again now.", lambda: content_item_retry(actor=user, item=item))
+
+
+@login_required
+@require_POST
+def channel_connect(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    brand = Brand.objects.filter(organization_id=user.tenant_id, pk=request.POST.get("brand") or 0).first()
+    try:
+        if brand is None:
+            raise ValidationError("Choose a brand.")
+        channel_account_create(
+            actor=user,
+            brand=brand,
+            network=request.POST.get("network", ""),
+            name=request.POST.get("name", ""),
+            endpoint=request.POST.get("endpoint", ""),
+            secret=request.POST.get("secret", ""),
+        )
+    except CarecastError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Channel connected. Choose it on an item to publish there too.")
+    return redirect("web:settings")
+
+
+@login_required
+@require_POST
+def targets(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    chosen = list(
+        ChannelAccount.objects.filter(organization_id=user.tenant_id, pk__in=request.POST.getlist("account"))
+    )
+    return _run(
+        request,
+        item_id,
+        "Channels saved.",
+        lambda: publish_target_set(actor=user, item=item, accounts=chosen),
+    )

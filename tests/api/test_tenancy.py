@@ -177,6 +177,26 @@ CASES = {
         _check(not w["brand"].cadence_targets.exists()),
     ),
     "suggestions": lambda c, p, w: _status(web(c, p, "/suggestions/"), 200),
+    "channel_connect": lambda c, p, w: (
+        _status(
+            web(
+                c,
+                p,
+                "/settings/channels/",
+                "post",
+                {
+                    "brand": w["brand"].pk,
+                    "network": "webhook",
+                    "name": "x",
+                    "endpoint": "https://x.example",
+                    "secret": "k",
+                },
+            ),
+            302,
+        ),
+        _check(not w["brand"].channel_accounts.exists()),
+    ),
+    "targets": lambda c, p, w: _status(web(c, p, f"/content/{w['item'].pk}/channels/", "post"), 404),
     "reviews": lambda c, p, w: _absent(web(c, p, "/reviews/", role="medical_reviewer"), "B review"),
     "settings": lambda c, p, w: _absent(web(c, p, "/settings/"), "b-admin", "b-strategist"),
     "section": lambda c, p, w: _status(web(c, p, "/inbox/"), 200),

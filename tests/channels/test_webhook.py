@@ -1,0 +1,142 @@
+"""The signed webhook connector against a real HTTP receiver on a loopback port."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from carecast.channels.connectors.webhook import signature
+from carecast.channels.models import ChannelAccount, PublishJob
+from carecast.channels.services import channel_account_create, publish_due_jobs, publish_target_set
+from carecast.core.errors import PermissionDenied, ValidationError
+from tests.factories import approved_item
+
+SECRET = "whsec-test-3f9a"
+
+
+@pytest.fixture
+def receiver():
+    """Answers each POST with the next scripted status; records what arrived (body, headers)."""
+    state = {"script": [], "received": []}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state["received"].append((body, dict(self.headers)))
+            status = state["script"].pop(0) if state["script"] else 200
+            self.send_response(status)
+            if status == 429:
+                self.send_header("Retry-After", "120")
+            payload = json.dumps({"id": f"remote-{len(state['received'])}"}).encode()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state["url"] = f"http://127.0.0.1:{port}/hooks/carecast"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def account(people, brand, receiver):
+    return channel_account_create(
+        actor=people["admin"],
+        brand=brand,
+        network="webhook",
+        name="Intranet",
+        endpoint=receiver["url"],
+        secret=SECRET,
+    )
+
+
+def _due(people, brand, account):
+    item = approved_item(
+        author=people["contributor"],
+        reviewer=people["medical_reviewer"],
+        brand=brand,
+        publish_at=timezone.now() + timedelta(hours=1),
+        text="Clinic closes early Friday.",
+    )
+    publish_target_set(actor=people["contributor"], item=item, accounts=[account])
+    PublishJob.objects.filter(content_item=item).update(scheduled_for=timezone.now() - timedelta(seconds=1))
+    from carecast.content.models import ContentItem
+
+    ContentItem.objects.filter(pk=item.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    return item
+
+
+def test_the_secret_is_encrypted_at_rest(account):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM channels_channelaccount WHERE id = %s", [account.pk])
+        assert SECRET not in cursor.fetchone()[0]
+    assert ChannelAccount.objects.get(pk=account.pk).secret == SECRET
+
+
+def test_a_signed_post_arrives_once_alongside_the_brand_page(people, brand, account, receiver):
+    item = _due(people, brand, account)
+    assert sorted(PublishJob.objects.filter(content_item=item).values_list("channel", flat=True)) == [
+        "brand_page",
+        "webhook",
+    ]
+    assert publish_due_jobs() == 2
+    assert publish_due_jobs() == 0
+    [(body, headers)] = receiver["received"]
+    assert headers["X-Carecast-Signature"] == signature(SECRET, body)
+    message = json.loads(body)
+    assert message["text"] == "Clinic closes early Friday." and message["brand"] == brand.slug
+    job = PublishJob.objects.get(content_item=item, channel="webhook")
+    assert job.status == "published" and job.external_id == "remote-1"
+    assert headers["X-Carecast-Delivery"] == str(job.pk)
+
+
+def test_a_busy_endpoint_is_retried_later_and_a_refusal_is_reported(people, brand, account, receiver):
+    receiver["script"] = [429]
+    item = _due(people, brand, account)
+    publish_due_jobs()
+    job = PublishJob.objects.get(content_item=item, channel="webhook")
+    assert job.status == "scheduled" and job.scheduled_for - timezone.now() > timedelta(seconds=100)
+    receiver["script"] = [403]
+    PublishJob.objects.filter(pk=job.pk).update(scheduled_for=timezone.now() - timedelta(seconds=1))
+    publish_due_jobs()
+    job.refresh_from_db()
+    assert job.status == "failed" and "reconnecting" in job.last_error
+
+
+def test_connecting_needs_an_admin_and_a_key(people, brand, receiver):
+    with pytest.raises(PermissionDenied):
+        channel_account_create(
+            actor=people["strategist"],
+            brand=brand,
+            network="webhook",
+            name="x",
+            endpoint=receiver["url"],
+            secret="k",
+        )
+    with pytest.raises(ValidationError):
+        channel_account_create(
+            actor=people["admin"],
+            brand=brand,
+            network="webhook",
+            name="x",
+            endpoint="ftp://example.org",
+            secret="k",
+        )
