@@ -345,12 +345,9 @@ def _approve(
         run.save(update_fields=["status", "finished_at"])
         before = _snapshot(item)
         now = timezone.now()
-        item.approved_revision, item.approved_by, item.approved_at = item.revision, actor, now
         days = run.workflow.approval_valid_days
-        item.approval_expires_at = now + timedelta(days=days) if days else None
+        _mark_approved(item, approver=actor, now=now, valid_for=timedelta(days=days) if days else None)
         item.review_comment = comment.strip()
-        future = item.publish_at is not None and item.publish_at > now
-        item.status = Status.SCHEDULED if future else Status.APPROVED
         item.save()
         audit_log(
             action=content_actions.CONTENT_APPROVE,
@@ -364,6 +361,14 @@ def _approve(
 
         publish_jobs_sync(item=item)
     return item
+
+
+def _mark_approved(item: ContentItem, *, approver: User, now: Any, valid_for: timedelta | None) -> None:
+    """Approve the current revision; it is scheduled at once when its time is still ahead."""
+    item.approved_revision, item.approved_by, item.approved_at = item.revision, approver, now
+    item.approval_expires_at = now + valid_for if valid_for else None
+    future = item.publish_at is not None and item.publish_at > now
+    item.status = Status.SCHEDULED if future else Status.APPROVED
 
 
 def _open_step(item: ContentItem, revision: int) -> tuple[WorkflowRun, StepRun]:
@@ -806,10 +811,7 @@ def content_item_fast_track(
         now = timezone.now()
         before = _snapshot(item)
         item.kind = ContentItem.Kind.PUBLIC_HEALTH
-        item.approved_revision, item.approved_by, item.approved_at = item.revision, template.approved_by, now
-        item.approval_expires_at = now + timedelta(days=1)
-        future = item.publish_at is not None and item.publish_at > now
-        item.status = Status.SCHEDULED if future else Status.APPROVED
+        _mark_approved(item, approver=template.approved_by, now=now, valid_for=timedelta(days=1))
         item.save()
         audit_log(
             action=actions.FAST_TRACK,
