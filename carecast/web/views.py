@@ -29,7 +29,7 @@ from carecast.channels.services import (
     publishing_resume,
 )
 from carecast.compliance import services as reviewing
-from carecast.compliance.checks import content_findings, highlight, unresolved_blocks
+from carecast.compliance.checks import alt_text_findings, content_findings, highlight, unresolved_blocks
 from carecast.compliance.models import PatientAuthorization
 from carecast.content import selectors, services
 from carecast.content.exchange import calendar_feed_token
@@ -336,6 +336,7 @@ def _checks_context(user: User, item: ContentItem) -> dict[str, Any]:
     return {
         "findings": list(enumerate(findings)),
         "pieces": highlight(item.text, findings),
+        "alt_findings": alt_text_findings(item),
         "blocks": unresolved_blocks(item),
         "override": override,
         "can_override": can(user, Action.COMPLIANCE_OVERRIDE),

@@ -93,3 +93,25 @@ def test_the_organisations_allow_list_suppresses_its_own_details(people, org, br
         text="Questions? Call 617-555-0148. General information, not medical advice.",
     )
     assert unresolved_blocks(item) == []
+
+
+def test_phi_in_the_alt_text_blocks_too(people, brand):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "PNG")
+    item = services.content_item_create(
+        actor=people["contributor"],
+        brand=brand,
+        title="Photo",
+        text="Our new lobby is open.",
+        image=SimpleUploadedFile("p.png", buffer.getvalue()),
+        alt_text="Nurse with patient Jane Doe, MRN 00123456",
+    )
+    blocks = unresolved_blocks(item)
+    assert {f.label for f in blocks} >= {"MRN"} and all(f.rule.startswith("alt_text.") for f in blocks)
+    with pytest.raises(ValidationError, match="blocking problems"):
+        review.content_item_submit(actor=people["contributor"], item=item)
