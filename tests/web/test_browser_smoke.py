@@ -87,3 +87,33 @@ def test_mobile_menu_works_under_the_real_content_security_policy(browser, live_
     expect(page.get_by_role("heading", level=1)).to_have_text("Calendar")
     assert errors == []
     context.close()
+
+
+def test_a_published_post_reads_well_on_a_phone_and_prints_cleanly(browser, live_server, people, brand):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from carecast.channels.models import BrandPagePost, PublishJob
+    from carecast.channels.services import publish_due_jobs
+    from carecast.content.models import ContentItem
+
+    item = approved_item(
+        author=people["contributor"],
+        reviewer=people["medical_reviewer"],
+        brand=brand,
+        publish_at=timezone.now() + timedelta(hours=1),
+        text="Free flu shots on Saturday.",
+    )
+    PublishJob.objects.filter(content_item=item).update(scheduled_for=timezone.now() - timedelta(seconds=1))
+    ContentItem.objects.filter(pk=item.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    publish_due_jobs()
+    post = BrandPagePost.objects.get()
+    page = browser.new_context(viewport={"width": 375, "height": 740}, bypass_csp=True).new_page()
+    page.goto(f"{live_server.url}/b/{brand.slug}/posts/{post.pk}/")
+    expect(page.get_by_text("Free flu shots on Saturday.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling on a phone
+    check_accessibility(page)
+    page.emulate_media(media="print")
+    expect(page.get_by_role("link", name="Print this page")).to_be_hidden()
+    expect(page.get_by_text("Printed from")).to_be_visible()
