@@ -15,3 +15,4 @@ CALENDAR_FEED_RESET = register_action("calendar_feed.reset", "Calendar subscript
 CONTENT_IMPORT = register_action("content.import", "Content items imported from CSV")
 BLOG_IMPORT = register_action("blog.import", "New blog posts imported as suggestions")
 CADENCE_SET = register_action("cadence.set", "Weekly posting target set for a brand")
+CONTENT_ASSIGN = register_action("content.assign", "Content item handed to another author")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -282,3 +282,81 @@ def content_item_set_campaign(*, actor: User, item: ContentItem, campaign: Campa
             after={"campaign": item.campaign_id},
         )
     return item
+
+
+def content_item_duplicate(*, actor: User, item: ContentItem) -> ContentItem:
+    """A new draft with the same words and image, for the actor to adapt; it needs its own review."""
+    require(actor, Action.CONTENT_CREATE, item.organization)
+    with transaction.atomic():
+        copy = ContentItem.objects.create(
+            organization=item.organization,
+            brand=item.brand,
+            author=actor,
+            title=f"Copy of {item.title}"[:200],
+            text=item.text,
+            image=item.image.name or "" if item.image else "",
+            alt_text=item.alt_text,
+            kind=item.kind,
+            campaign=item.campaign,
+        )
+        _save_revision(copy, actor)
+        audit_log(
+            action=actions.CONTENT_CREATE,
+            actor=actor,
+            obj=copy,
+            after={**_snapshot(copy), "copy_of": item.pk},
+        )
+    return copy
+
+
+def content_item_assign(*, actor: User, item: ContentItem, owner: User) -> ContentItem:
+    """Hand an item to another author in the organisation."""
+    require(actor, Action.CONTENT_EDIT_ANY, item.organization)
+    if owner.organization_id != item.organization_id or not can(owner, Action.CONTENT_CREATE):
+        raise ValidationError("Choose someone in your organisation who writes content.", field="owner")
+    with transaction.atomic():
+        before = {"author": item.author_id}
+        item.author = owner
+        item.save(update_fields=["author", "updated_at"])
+        audit_log(
+            action=actions.CONTENT_ASSIGN, actor=actor, obj=item, before=before, after={"author": owner.pk}
+        )
+    return item
+
+
+def content_items_bulk(
+    *, actor: User, items: list[ContentItem], action: str, days: int = 0, owner: User | None = None
+) -> list[ContentItem]:
+    """Reschedule (by whole days), assign or duplicate several items at once: all of them, or none."""
+    if not items:
+        raise ValidationError("Select at least one item.", field="items")
+    with transaction.atomic():
+        if action == "reschedule":
+            if not days:
+                raise ValidationError("Move them by at least one day.", field="days")
+            done = []
+            for item in items:
+                if item.publish_at is None:
+                    raise ValidationError(f"“{item.title}” has no publish time to move.", field="items")
+                moved = item.publish_at + timedelta(days=days)
+                if item.status in (Status.APPROVED, Status.SCHEDULED, Status.FAILED):
+                    done.append(content_item_schedule(actor=actor, item=item, publish_at=moved))
+                else:
+                    done.append(
+                        content_item_update(
+                            actor=actor,
+                            item=item,
+                            title=item.title,
+                            text=item.text,
+                            alt_text=item.alt_text,
+                            publish_at=moved,
+                        )
+                    )
+            return done
+        if action == "assign":
+            if owner is None:
+                raise ValidationError("Choose who takes them over.", field="owner")
+            return [content_item_assign(actor=actor, item=item, owner=owner) for item in items]
+        if action == "duplicate":
+            return [content_item_duplicate(actor=actor, item=item) for item in items]
+    raise ValidationError("Choose reschedule, assign or duplicate.", field="action")

@@ -612,3 +612,35 @@ def targets(request: HttpRequest, item_id: int) -> HttpResponse:
         "Channels saved.",
         lambda: publish_target_set(actor=user, item=item, accounts=chosen),
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Select items, then reschedule them by whole days, hand them to another author, or duplicate them."""
+    user = _user(request)
+    visible = selectors.content_items_visible(user=user).exclude(status=ContentItem.Status.PUBLISHED)
+    if request.method == "POST":
+        chosen = list(visible.filter(pk__in=request.POST.getlist("item")))
+        owner = User.objects.filter(organization_id=user.tenant_id, pk=request.POST.get("owner") or 0).first()
+        try:
+            days = int(request.POST.get("days") or 0)
+            done = services.content_items_bulk(
+                actor=user, items=chosen, action=request.POST.get("action", ""), days=days, owner=owner
+            )
+        except ValueError:
+            messages.error(request, "Give the number of days as a whole number.")
+        except CarecastError as exc:
+            messages.error(request, f"Nothing was changed: {exc}")
+        else:
+            messages.success(request, f"Done for {len(done)} item{'s' if len(done) != 1 else ''}.")
+            return redirect("web:bulk")
+    return render(
+        request,
+        "web/bulk.html",
+        {
+            "items": visible.order_by("publish_at", "pk"),
+            "authors": User.objects.filter(organization_id=user.tenant_id).order_by("username"),
+            "can_assign": can(user, Action.CONTENT_EDIT_ANY),
+        },
+    )

@@ -197,6 +197,10 @@ CASES = {
         _check(not w["brand"].channel_accounts.exists()),
     ),
     "targets": lambda c, p, w: _status(web(c, p, f"/content/{w['item'].pk}/channels/", "post"), 404),
+    "bulk": lambda c, p, w: (
+        _status(web(c, p, "/content/bulk/", "post", {"item": [w["draft"].pk], "action": "duplicate"}), 200),
+        _check(ContentItem.objects.filter(title__startswith="Copy of").count() == 0),
+    ),
     "reviews": lambda c, p, w: _absent(web(c, p, "/reviews/", role="medical_reviewer"), "B review"),
     "settings": lambda c, p, w: _absent(web(c, p, "/settings/"), "b-admin", "b-strategist"),
     "section": lambda c, p, w: _status(web(c, p, "/inbox/"), 200),

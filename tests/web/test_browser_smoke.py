@@ -41,6 +41,7 @@ PAGES = [
     "/accounts/two-factor/",
     "/suggestions/",
     "/calendar/?view=month",
+    "/content/bulk/",
 ]
 
 
