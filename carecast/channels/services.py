@@ -17,6 +17,7 @@ from django.utils import timezone
 from carecast.accounts.models import User
 from carecast.accounts.permissions import Action, require
 from carecast.channels import audit_actions as actions
+from carecast.channels import profiles
 from carecast.channels.connectors.base import (
     DoNotRetry,
     Media,
@@ -124,6 +125,10 @@ def publish_target_set(*, actor: User, item: ContentItem, accounts: list[Channel
     require(actor, Action.CONTENT_SCHEDULE, item.organization)
     if any(a.organization_id != item.organization_id for a in accounts):
         raise PermissionDenied("That channel belongs to another organisation.")
+    for account in accounts:
+        too_big = profiles.problems(item.text, account.network, images=1 if item.image else 0)
+        if too_big:
+            raise ValidationError(f"{account.name}: {too_big[0]}", field="account")
     with transaction.atomic():
         before = sorted(PublishTarget.objects.filter(item=item).values_list("account_id", flat=True))
         PublishTarget.objects.filter(item=item).exclude(account__in=accounts).delete()
@@ -225,13 +230,19 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
     if claimed is None:
         return None
     job, attempt = claimed
-    connector = get_connector(job.channel)
     item = ContentItem.objects.select_related("organization").get(pk=job.content_item_id)
+    try:
+        connector = get_connector(job.channel)
+    except LookupError:
+        return _settle(job, attempt, item, Job.FAILED, f"carecast cannot post to {job.channel} yet.")
     if item.organization.publishing_paused_at is not None:
         return _settle(job, attempt, item, Job.PAUSED, "Publishing is paused for the whole organisation.")
     problem = _send_time_problem(job, item)
     if problem:
         return _settle(job, attempt, item, Job.CANCELLED, f"Not published: {problem}.")
+    too_big = profiles.problems(item.text, job.channel, images=1 if item.image else 0)
+    if too_big:
+        return _settle(job, attempt, item, Job.FAILED, f"{too_big[0]} Shorten it, then retry.")
     payload = Payload(
         text=item.text,
         media=(Media(path=item.image.name or "", alt_text=item.alt_text),) if item.image else (),

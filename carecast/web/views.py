@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecast.accounts.models import Role, User
 from carecast.accounts.permissions import Action, can, require
 from carecast.accounts.services import api_token_create, organization_update
+from carecast.channels import profiles
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import (
     channel_account_create,
@@ -315,6 +316,17 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             else None,
             "story_link": getattr(item, "story_authorization", None),
             "accounts": ChannelAccount.objects.filter(organization_id=user.tenant_id),
+            "fits": [
+                (
+                    p.label,
+                    profiles.length(item.text, p),
+                    p.limit,
+                    p.unit,
+                    not profiles.problems(item.text, p.network, images=1 if item.image else 0),
+                )
+                for p in profiles.PROFILES.values()
+                if p.limit is not None
+            ],
             "targeted": set(item.publish_targets.values_list("account_id", flat=True)),
             **_checks_context(user, item),
             "can_decide": bool(
