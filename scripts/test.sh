@@ -23,8 +23,10 @@ log "lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy carecast config
-HUEY_IMMEDIATE=1 CARECAST_VAR_DIR="$(mktemp -d)" .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
-  || { echo "a model change has no migration: run manage.py makemigrations" >&2; exit 1; }
+check_dir=$(mktemp -d)
+HUEY_IMMEDIATE=1 CARECAST_VAR_DIR="$check_dir" .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
+  || { rm -rf "$check_dir"; echo "a model change has no migration: run manage.py makemigrations" >&2; exit 1; }
+rm -rf "$check_dir"
 
 # ---- throwaway services on loopback, stopped on exit
 TMP=$(mktemp -d /tmp/carecast-test.XXXXXX); chmod 755 "$TMP"
