@@ -25,3 +25,9 @@ def local_time(context: dict[str, Any], moment: datetime | None, fmt: str = "D j
 @register.simple_tag
 def status_badge(item: Any) -> str:
     return format_html('<span class="badge status-{}">{}</span>', item.status, item.get_status_display())
+
+
+@register.filter
+def label_words(label: str) -> str:
+    """HASHTAG_CASE -> "Hashtag case"."""
+    return label.replace("_", " ").capitalize()
