@@ -317,6 +317,7 @@ def _published(
         )
         if not still_open:  # the item is published when its last channel is
             ContentItem.objects.filter(pk=item.pk).update(status=Item.PUBLISHED, updated_at=now)
+            _schedule_next_occurrence(item.pk)
         audit_log(
             action=actions.JOB_PUBLISHED,
             obj=job,
@@ -330,6 +331,30 @@ def _published(
         )
     log.info("published job %s on %s", job.pk, job.channel, extra={"job_id": job.pk})
     return job
+
+
+def _schedule_next_occurrence(item_id: int) -> None:
+    """A repeating item goes back on schedule for its next time, under the same (still valid) approval."""
+    from carecast.content import audit_actions as content_actions
+    from carecast.content.services import next_occurrence
+
+    item = ContentItem.objects.select_for_update().select_related("organization").get(pk=item_id)
+    when = next_occurrence(item)
+    if (
+        when is None
+        or not item.approval_is_current
+        or (item.approval_expires_at and when > item.approval_expires_at)
+    ):
+        return
+    item.publish_at, item.status = when, Item.SCHEDULED
+    item.save(update_fields=["publish_at", "status", "updated_at"])
+    audit_log(
+        action=content_actions.CONTENT_NEXT,
+        obj=item,
+        organization=item.organization,
+        after={"publish_at": when},
+    )
+    publish_jobs_sync(item=item)
 
 
 _SETTLE_ACTIONS: dict[str, str] = {

@@ -16,3 +16,5 @@ CONTENT_IMPORT = register_action("content.import", "Content items imported from 
 BLOG_IMPORT = register_action("blog.import", "New blog posts imported as suggestions")
 CADENCE_SET = register_action("cadence.set", "Weekly posting target set for a brand")
 CONTENT_ASSIGN = register_action("content.assign", "Content item handed to another author")
+CONTENT_REPEAT = register_action("content.repeat", "Repeat schedule set for a content item")
+CONTENT_NEXT = register_action("content.next_occurrence", "A repeating item scheduled for its next time")

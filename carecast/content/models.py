@@ -33,6 +33,10 @@ class ContentItem(TenantModel):
     alt_text = models.CharField(max_length=1000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     publish_at = models.DateTimeField(null=True, blank=True, help_text="Stored in UTC.")
+    repeat_every_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Publish again every this many days at the same local time (0: once)."
+    )
+    repeat_until = models.DateField(null=True, blank=True, help_text="The last day it may repeat on.")
     revision = models.PositiveIntegerField(default=1)
     approved_revision = models.PositiveIntegerField(null=True, blank=True)
     approved_by = models.ForeignKey(

@@ -18,7 +18,7 @@ from carecast.content.models import Campaign, ContentItem, ContentRevision
 from carecast.core.audit import audit_log
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from carecast.core.models import Brand
-from carecast.core.timeutil import require_future
+from carecast.core.timeutil import localize, require_future
 
 Status = ContentItem.Status
 MAX_TEXT = 5000
@@ -360,3 +360,43 @@ def content_items_bulk(
         if action == "duplicate":
             return [content_item_duplicate(actor=actor, item=item) for item in items]
     raise ValidationError("Choose reschedule, assign or duplicate.", field="action")
+
+
+def content_item_repeat(
+    *, actor: User, item: ContentItem, every_days: int, until: date | None
+) -> ContentItem:
+    """Make an item recur at the same local wall-clock time (daylight saving included) until a date."""
+    require(actor, Action.CONTENT_SCHEDULE, item.organization)
+    _require_author(actor, item)
+    if not 0 <= every_days <= 366:
+        raise ValidationError("Repeat every 1 to 366 days, or 0 for once.", field="repeat_every_days")
+    if every_days and until is None:
+        raise ValidationError("Give the last day it may repeat on.", field="repeat_until")
+    if every_days and until is not None and until <= timezone.now().astimezone(item.organization.tz).date():
+        raise ValidationError("The last day must be in the future.", field="repeat_until")
+    with transaction.atomic():
+        before = {"repeat_every_days": item.repeat_every_days, "repeat_until": item.repeat_until}
+        item.repeat_every_days, item.repeat_until = every_days, until if every_days else None
+        item.save(update_fields=["repeat_every_days", "repeat_until", "updated_at"])
+        audit_log(
+            action=actions.CONTENT_REPEAT,
+            actor=actor,
+            obj=item,
+            before=before,
+            after={"repeat_every_days": every_days, "repeat_until": item.repeat_until},
+        )
+    return item
+
+
+def next_occurrence(item: ContentItem) -> datetime | None:
+    """The next time a repeating item publishes: the same local time, `repeat_every_days` later."""
+    if not item.repeat_every_days or item.publish_at is None or item.repeat_until is None:
+        return None
+    tz = item.organization.tz
+    local = item.publish_at.astimezone(tz).replace(tzinfo=None) + timedelta(days=item.repeat_every_days)
+    if local.date() > item.repeat_until:
+        return None
+    try:
+        return localize(local, tz)
+    except ValidationError:  # the wall time falls in a daylight-saving gap or fold: one hour later is safe
+        return localize(local + timedelta(hours=1), tz)

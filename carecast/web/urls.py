@@ -30,5 +30,6 @@ urlpatterns = [
     path("settings/channels/", views.channel_connect, name="channel_connect"),
     path("content/<int:item_id>/channels/", views.targets, name="targets"),
     path("content/<int:item_id>/retry/", views.retry, name="retry"),
+    path("content/<int:item_id>/repeat/", views.repeat, name="repeat"),
     path("<slug:section>/", views.section, name="section"),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -655,4 +655,24 @@ def bulk(request: HttpRequest) -> HttpResponse:
             "authors": User.objects.filter(organization_id=user.tenant_id).order_by("username"),
             "can_assign": can(user, Action.CONTENT_EDIT_ANY),
         },
+    )
+
+
+@login_required
+@require_POST
+def repeat(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    try:
+        every = int(request.POST.get("every_days") or 0)
+        raw_until = request.POST.get("until", "").strip()
+        until = date.fromisoformat(raw_until) if raw_until else None
+    except ValueError:
+        messages.error(request, "Give a number of days and a date like 2026-12-31.")
+        return redirect("web:item", item_id=item_id)
+    return _run(
+        request,
+        item_id,
+        "Repeat schedule saved." if every else "It publishes once.",
+        lambda: services.content_item_repeat(actor=user, item=item, every_days=every, until=until),
     )

@@ -201,6 +201,13 @@ CASES = {
         _status(web(c, p, "/content/bulk/", "post", {"item": [w["draft"].pk], "action": "duplicate"}), 200),
         _check(ContentItem.objects.filter(title__startswith="Copy of").count() == 0),
     ),
+    "repeat": lambda c, p, w: (
+        _status(
+            web(c, p, f"/content/{w['item'].pk}/repeat/", "post", {"every_days": 7, "until": "2030-01-01"}),
+            404,
+        ),
+        _check(ContentItem.objects.get(pk=w["item"].pk).repeat_every_days == 0),
+    ),
     "reviews": lambda c, p, w: _absent(web(c, p, "/reviews/", role="medical_reviewer"), "B review"),
     "settings": lambda c, p, w: _absent(web(c, p, "/settings/"), "b-admin", "b-strategist"),
     "section": lambda c, p, w: _status(web(c, p, "/inbox/"), 200),
