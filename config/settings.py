@@ -112,6 +112,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
         }
     )
+    # Tests use a file, not Django's shared in-memory database: worker and live-server threads then
+    # get their own connections and wait for locks (WAL, busy timeout) as they do in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-carecast.sqlite3")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 # --- background tasks: django.tasks executed by Huey -------------------------------------------
