@@ -448,13 +448,27 @@ def publish_due_jobs(*, limit: int = 500) -> int:
 
 def _settle_stuck_jobs() -> None:
     """A worker killed mid-publish leaves a job `publishing`. For the built-in channel the post and
-    the job commit together, so the absence of a post proves it never went out: schedule it again."""
+    the job commit together, so the absence of a post proves it never went out: schedule it again.
+    For a network, the call may have happened: the job becomes `unconfirmed` for the reconciler."""
     cutoff = timezone.now() - STUCK_AFTER
-    for job in PublishJob.objects.filter(status=Job.PUBLISHING, updated_at__lt=cutoff, channel="brand_page"):
+    for job in PublishJob.objects.filter(status=Job.PUBLISHING, updated_at__lt=cutoff):
         with transaction.atomic():
-            if BrandPagePost.objects.filter(job=job).exists():
+            if job.channel == "brand_page":
+                if not BrandPagePost.objects.filter(job=job).exists():
+                    PublishJob.objects.filter(pk=job.pk, status=Job.PUBLISHING).update(status=Job.SCHEDULED)
                 continue
-            PublishJob.objects.filter(pk=job.pk, status=Job.PUBLISHING).update(status=Job.SCHEDULED)
+            changed = PublishJob.objects.filter(pk=job.pk, status=Job.PUBLISHING).update(
+                status=Job.UNCONFIRMED,
+                updated_at=timezone.now(),
+                last_error="The worker stopped during the call; checking with the network.",
+            )
+            if changed:
+                audit_log(
+                    action=actions.JOB_UNCONFIRMED,
+                    obj=job,
+                    after={"status": Job.UNCONFIRMED},
+                    reason="worker stopped mid-publish",
+                )
 
 
 # ---------------------------------------------------------------- the crisis switch and retries

@@ -181,3 +181,17 @@ def test_the_crisis_switch_in_the_ui(client, people, brand):
     assert "Publishing is paused" in client.get("/").content.decode()
     client.post("/settings/crisis/", {"action": "resume", "confirm": "on"})
     assert "Publishing is paused" not in client.get("/").content.decode()
+
+
+def test_a_worker_killed_during_a_network_call_never_causes_a_blind_repost(job, network):
+    from carecast.channels.services import _claim
+
+    _claim(job.pk)  # the worker claimed the job, then died before (or after) calling the network
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        publish_due_jobs()  # the job is marked unconfirmed, read back (nothing there), sent once
+        publish_due_jobs()
+    job.refresh_from_db()
+    assert job.status == "published" and network.calls[job.pk] == 1 and len(network.posts) == 1
+    assert AuditEntry.objects.filter(
+        action="publish_job.unconfirmed", reason="worker stopped mid-publish"
+    ).exists()
