@@ -56,3 +56,19 @@ def approved_item(
     )
     review.content_item_submit(actor=author, item=item)
     return review.content_item_approve(actor=reviewer, item=item, revision=item.revision)
+
+
+def make_due(item: Any, *, ago: Any = None) -> None:
+    """Move an item and its jobs to a moment just past (as if its publish time had come)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from carecast.channels.models import PublishJob
+    from carecast.content.models import ContentItem
+
+    moment = timezone.now() - (ago or timedelta(seconds=1))
+    PublishJob.objects.filter(content_item=item, status="scheduled").update(
+        scheduled_for=moment, round_at=moment
+    )
+    ContentItem.objects.filter(pk=item.pk).update(publish_at=moment)

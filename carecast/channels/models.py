@@ -27,6 +27,11 @@ class PublishJob(TenantModel):
     )
     revision = models.PositiveIntegerField()
     scheduled_for = models.DateTimeField(db_index=True)
+    round_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The item's publish time this job belongs to (retries move scheduled_for only).",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -84,6 +84,7 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
                 account=account,
                 revision=item.revision,
                 scheduled_for=item.publish_at,
+                round_at=item.publish_at,
             )
             audit_log(
                 action=actions.JOB_CREATE,
@@ -96,8 +97,8 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
             job = found
         if found is not None and (job.scheduled_for != item.publish_at or job.revision != item.revision):
             before = {"scheduled_for": job.scheduled_for, "revision": job.revision}
-            job.scheduled_for, job.revision = item.publish_at, item.revision
-            job.save(update_fields=["scheduled_for", "revision", "updated_at"])
+            job.scheduled_for, job.round_at, job.revision = item.publish_at, item.publish_at, item.revision
+            job.save(update_fields=["scheduled_for", "round_at", "revision", "updated_at"])
             audit_log(
                 action=actions.JOB_RESCHEDULE,
                 obj=job,
@@ -310,14 +311,7 @@ def _published(
         )
         attempt.finished_at, attempt.outcome = now, "published"
         attempt.save(update_fields=["finished_at", "outcome"])
-        still_open = (
-            PublishJob.objects.filter(content_item_id=item.pk, status__in=OPEN_STATES)
-            .exclude(pk=job.pk)
-            .exists()
-        )
-        if not still_open:  # the item is published when its last channel is
-            ContentItem.objects.filter(pk=item.pk).update(status=Item.PUBLISHED, updated_at=now)
-            _schedule_next_occurrence(item.pk)
+        _settle_item(item.pk)
         audit_log(
             action=actions.JOB_PUBLISHED,
             obj=job,
@@ -331,6 +325,21 @@ def _published(
         )
     log.info("published job %s on %s", job.pk, job.channel, extra={"job_id": job.pk})
     return job
+
+
+def _settle_item(item_id: int) -> None:
+    """When the last channel of this round is done, the item is published, or failed if any channel
+    failed (its page says which and why). Until then its other channels carry on."""
+    item = ContentItem.objects.get(pk=item_id)
+    this_round = PublishJob.objects.filter(content_item_id=item_id, round_at=item.publish_at)
+    if this_round.filter(status__in=OPEN_STATES).exists():
+        return
+    failed = this_round.filter(status=Job.FAILED).exists()
+    ContentItem.objects.filter(pk=item_id).update(
+        status=Item.FAILED if failed else Item.PUBLISHED, updated_at=timezone.now()
+    )
+    if not failed:
+        _schedule_next_occurrence(item_id)
 
 
 def _schedule_next_occurrence(item_id: int) -> None:
@@ -375,7 +384,7 @@ def _settle(
         attempt.finished_at, attempt.outcome, attempt.error = timezone.now(), status, message
         attempt.save(update_fields=["finished_at", "outcome", "error"])
         if status == Job.FAILED:
-            ContentItem.objects.filter(pk=item.pk).update(status=Item.FAILED, updated_at=timezone.now())
+            _settle_item(item.pk)
         audit_log(
             action=_SETTLE_ACTIONS[status],
             obj=job,

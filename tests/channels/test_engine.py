@@ -195,3 +195,27 @@ def test_a_worker_killed_during_a_network_call_never_causes_a_blind_repost(job, 
     assert AuditEntry.objects.filter(
         action="publish_job.unconfirmed", reason="worker stopped mid-publish"
     ).exists()
+
+
+def test_one_failing_channel_does_not_stop_the_others(people, brand, network, later):
+    from carecast.channels.models import BrandPagePost, ChannelAccount
+    from carecast.channels.services import publish_target_set
+
+    item = approved_item(
+        author=people["contributor"],
+        reviewer=people["medical_reviewer"],
+        brand=brand,
+        publish_at=later,
+        text="Two channels.",
+    )
+    dummy = ChannelAccount.objects.create(
+        organization=brand.organization, brand=brand, network="dummy", name="Test network", secret="k"
+    )
+    publish_target_set(actor=people["contributor"], item=item, accounts=[dummy])
+    network.script.append("refuse")
+    with time_machine.travel(later + timedelta(seconds=1)):
+        publish_job_run(job_id=PublishJob.objects.get(content_item=item, channel="dummy").pk)  # fails first
+        assert ContentItem.objects.get(pk=item.pk).status == "scheduled"  # the brand page still goes out
+        publish_due_jobs()
+    assert BrandPagePost.objects.filter(job__content_item=item).count() == 1
+    assert ContentItem.objects.get(pk=item.pk).status == "failed"  # one channel failed: its page says which

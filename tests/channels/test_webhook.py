@@ -16,7 +16,7 @@ from carecast.channels.connectors.webhook import signature
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_target_set
 from carecast.core.errors import PermissionDenied, ValidationError
-from tests.factories import approved_item
+from tests.factories import approved_item, make_due
 
 SECRET = "whsec-test-3f9a"
 
@@ -77,10 +77,7 @@ def _due(people, brand, account):
         text="Clinic closes early Friday.",
     )
     publish_target_set(actor=people["contributor"], item=item, accounts=[account])
-    PublishJob.objects.filter(content_item=item).update(scheduled_for=timezone.now() - timedelta(seconds=1))
-    from carecast.content.models import ContentItem
-
-    ContentItem.objects.filter(pk=item.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    make_due(item)
     return item
 
 

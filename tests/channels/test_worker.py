@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from carecast.channels.models import BrandPagePost, PublishJob
 from carecast.content.models import ContentItem
-from tests.factories import approved_item
+from tests.factories import approved_item, make_due
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -110,7 +110,6 @@ def test_the_periodic_sweeper_publishes_a_due_job_whose_task_was_lost(start_work
     from huey.contrib.djhuey import HUEY
 
     HUEY.flush()  # the queue lost the job's task (e.g. Redis was wiped)
-    PublishJob.objects.filter(content_item=item).update(scheduled_for=timezone.now() - timedelta(minutes=1))
-    ContentItem.objects.filter(pk=item.pk).update(publish_at=timezone.now() - timedelta(minutes=1))
+    make_due(item, ago=timedelta(minutes=1))
     start_worker()  # the scheduler runs the minute's periodic tasks at start
     assert wait_for(lambda: PublishJob.objects.get(content_item=item).status == "published")

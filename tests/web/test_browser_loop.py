@@ -9,11 +9,10 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from carecast.channels.models import PublishJob
 from carecast.channels.services import publish_due_jobs
 from carecast.content.models import ContentItem
 from tests.conftest import check_accessibility
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_due
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,8 +67,7 @@ def test_draft_review_publish(browser, live_server, people, brand, tmp_path):
     check_accessibility(reviewer)
 
     # The publish time arrives; the worker's sweep publishes it.
-    PublishJob.objects.filter(content_item=item).update(scheduled_for=timezone.now() - timedelta(seconds=1))
-    ContentItem.objects.filter(pk=item.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    make_due(item)
     assert publish_due_jobs() == 1
 
     author.reload()

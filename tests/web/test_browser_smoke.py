@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import check_accessibility
-from tests.factories import PASSWORD, approved_item
+from tests.factories import PASSWORD, approved_item, make_due
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -95,9 +95,8 @@ def test_a_published_post_reads_well_on_a_phone_and_prints_cleanly(browser, live
 
     from django.utils import timezone
 
-    from carecast.channels.models import BrandPagePost, PublishJob
+    from carecast.channels.models import BrandPagePost
     from carecast.channels.services import publish_due_jobs
-    from carecast.content.models import ContentItem
 
     item = approved_item(
         author=people["contributor"],
@@ -106,8 +105,7 @@ def test_a_published_post_reads_well_on_a_phone_and_prints_cleanly(browser, live
         publish_at=timezone.now() + timedelta(hours=1),
         text="Free flu shots on Saturday.",
     )
-    PublishJob.objects.filter(content_item=item).update(scheduled_for=timezone.now() - timedelta(seconds=1))
-    ContentItem.objects.filter(pk=item.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    make_due(item)
     publish_due_jobs()
     post = BrandPagePost.objects.get()
     page = browser.new_context(viewport={"width": 375, "height": 740}, bypass_csp=True).new_page()
