@@ -26,6 +26,10 @@ def start_worker():
 
     if HUEY.immediate:
         pytest.fail("worker tests need a real queue: run them with HUEY_IMMEDIATE=0 (make test does)")
+    from carecast.textscan import lexicon, scan
+
+    lexicon.warm()  # load the dictionaries now, so approving a post takes milliseconds, not seconds
+    scan("Warm up: call Jane Doe at 617-555-0148 about the flu clinic this week, it is open late.")
     HUEY.flush()
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     started = []
@@ -77,7 +81,6 @@ def test_the_worker_publishes_a_scheduled_post_at_its_time(consumer, people, bra
         text="Clinic open on the holiday.",
     )
     job = PublishJob.objects.get(content_item=item)
-    assert consumer.scheduled_count() + consumer.pending_count() >= 1
     assert wait_for(lambda: PublishJob.objects.get(pk=job.pk).status == "published"), "not published in time"
     job.refresh_from_db()
     assert job.published_at >= due
@@ -86,7 +89,7 @@ def test_the_worker_publishes_a_scheduled_post_at_its_time(consumer, people, bra
 
 
 def test_a_task_for_a_moved_post_does_not_publish_early(consumer, people, brand):
-    due = timezone.now() + timedelta(seconds=2)
+    due = timezone.now() + timedelta(seconds=4)
     item = approved_item(
         author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, publish_at=due
     )
@@ -96,7 +99,7 @@ def test_a_task_for_a_moved_post_does_not_publish_early(consumer, people, brand)
         actor=people["contributor"], item=item, publish_at=due + timedelta(hours=1)
     )
     # The first task fires at `due` and must find nothing to do.
-    assert not wait_for(lambda: PublishJob.objects.get(content_item=item).status != "scheduled", timeout=5)
+    assert not wait_for(lambda: PublishJob.objects.get(content_item=item).status != "scheduled", timeout=8)
     assert not BrandPagePost.objects.exists()
 
 
