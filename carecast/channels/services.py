@@ -7,6 +7,7 @@ worker or a repeated task finds nothing to do. Approval is checked again at send
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -54,16 +55,7 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
     )
     wanted = item.status == Item.SCHEDULED and item.approval_is_current and item.publish_at is not None
     if not wanted:
-        for job in open_jobs:
-            job.status = Job.CANCELLED
-            job.save(update_fields=["status", "updated_at"])
-            audit_log(
-                action=actions.JOB_CANCEL,
-                obj=job,
-                organization=item.organization,
-                after={"status": job.status},
-                reason="content item no longer scheduled",
-            )
+        _cancel_jobs(open_jobs, item, reason="content item no longer scheduled")
         return []
     assert item.publish_at is not None
     destinations: list[tuple[str, ChannelAccount | None]] = [("brand_page", None)] + [
@@ -108,7 +100,12 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
             )
             publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
         jobs.append(job)
-    for job in existing.values():  # a destination the item no longer targets
+    _cancel_jobs(existing.values(), item, reason="channel no longer chosen")
+    return jobs
+
+
+def _cancel_jobs(jobs: Iterable[PublishJob], item: ContentItem, *, reason: str) -> None:
+    for job in jobs:
         job.status = Job.CANCELLED
         job.save(update_fields=["status", "updated_at"])
         audit_log(
@@ -116,9 +113,8 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
             obj=job,
             organization=item.organization,
             after={"status": job.status},
-            reason="channel no longer chosen",
+            reason=reason,
         )
-    return jobs
 
 
 def publish_target_set(*, actor: User, item: ContentItem, accounts: list[ChannelAccount]) -> ContentItem:

@@ -35,9 +35,7 @@ class SignatureFields(serializers.Serializer[Any]):
 
     def signature(self) -> review.Signature | None:
         v = self.validated_data
-        if not (v["password"] or v["otp_code"] or v["reason"]):
-            return None
-        return review.Signature(reason=v["reason"], password=v["password"], otp_code=v["otp_code"])
+        return review.Signature.entered(reason=v["reason"], password=v["password"], otp_code=v["otp_code"])
 
 
 class ApproveSerializer(SignatureFields):

@@ -55,6 +55,13 @@ class Signature:
     password: str = ""
     otp_code: str = ""
 
+    @classmethod
+    def entered(cls, *, reason: str, password: str, otp_code: str) -> Signature | None:
+        """The signature from an approval form, or None when the reviewer typed none of it."""
+        if not (reason or password or otp_code):
+            return None
+        return cls(reason=reason, password=password, otp_code=otp_code)
+
 
 @dataclass(frozen=True)
 class StepSpec:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from carecast.accounts.services import ORG_EDITABLE
 from carecast.core.models import Brand, Organization
 
 
@@ -68,15 +69,7 @@ class ReviewForm(forms.Form):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "time_zone",
-            "require_two_factor",
-            "idle_timeout_minutes",
-            "disclaimer",
-            "phi_allow_list",
-            "blog_feed_url",
-        ]
+        fields = list(ORG_EDITABLE)
 
     def clean_idle_timeout_minutes(self) -> int:
         value = self.cleaned_data["idle_timeout_minutes"]

@@ -433,11 +433,9 @@ def review(request: HttpRequest, item_id: int) -> HttpResponse:
                 item=item,
                 revision=data["revision"],
                 comment=data["comment"],
-                signature=reviewing.Signature(
+                signature=reviewing.Signature.entered(
                     reason=data["reason"], password=data["password"], otp_code=data["otp_code"]
-                )
-                if data["reason"] or data["password"] or data["otp_code"]
-                else None,
+                ),
             ),
         )
     return _run(
