@@ -9,6 +9,7 @@ from typing import Any
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
@@ -83,7 +84,9 @@ def _finish_login(request: HttpRequest, user: User, device: TOTPDevice | None) -
     return redirect(_next_url(request))
 
 
-THROTTLED = "Too many failed sign-in attempts. Wait 15 minutes and try again, or reset your password."
+def _throttled_message() -> str:
+    minutes = max(1, -(-settings.LOGIN_FAILURE_WINDOW_SECONDS // 60))  # the window, rounded up
+    return f"Too many failed sign-in attempts. Wait {minutes} minutes and try again, or reset your password."
 
 
 @require_http_methods(["GET", "POST"])
@@ -109,7 +112,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         org = account.organization if account else None
         if login_is_throttled(username=username, client_ip=ip):
             audit_log(action=actions.LOGIN_THROTTLED, organization=org, after={"username": username[:254]})
-            form.add_error(None, THROTTLED)
+            form.add_error(None, _throttled_message())
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
@@ -141,7 +144,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
                 organization=user.organization,
                 after={"username": user.username},
             )
-            form.add_error(None, THROTTLED)
+            form.add_error(None, _throttled_message())
         else:
             code = form.cleaned_data["code"].strip()
             device = next(

@@ -122,6 +122,7 @@ def test_throttling_refuses_even_the_right_password_until_the_window_passes(clie
     assert login(client, user.username, "wrong").status_code == 200  # the limit-th failure
     response = login(client, user.username)
     assert THROTTLED in response.content.decode()
+    assert "Wait 15 minutes" in response.content.decode()  # the window, as configured
     assert signed_in_as(client) is None
     assert audited("auth.login_throttled").get().after == {"username": user.username}
     almost = timezone.now() + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS - 30)
@@ -132,6 +133,14 @@ def test_throttling_refuses_even_the_right_password_until_the_window_passes(clie
         assert login(client, user.username).status_code == 302
         assert signed_in_as(client) == user.pk
     assert not LoginFailure.objects.filter(username=user.username).exists()  # a success clears them
+
+
+def test_the_throttle_message_tells_the_configured_wait(client, people, settings):
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 3600
+    user = people["contributor"]
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        login(client, user.username, "wrong")
+    assert "Wait 60 minutes" in login(client, user.username).content.decode()
 
 
 def test_below_the_limit_the_right_password_still_works(client, people, settings):
