@@ -36,6 +36,8 @@ class IdleTimeoutMiddleware:
                     action=actions.IDLE_LOGOUT, actor=request.user, organization=request.user.organization
                 )
                 logout(request)
+                if request.path.startswith(PASSIVE_PATHS):
+                    return self.get_response(request)  # the timer's own endpoint answers "signed out"
                 if request.path.startswith("/api/") or request.headers.get("HX-Request"):
                     return JsonResponse({"detail": "Signed out after inactivity."}, status=401)
                 return redirect(f"{reverse('login')}?timeout=1&next={request.path}")

@@ -96,9 +96,15 @@ def login_is_throttled(*, username: str, client_ip: str | None) -> bool:
     return bool(client_ip) and recent.filter(client_ip=client_ip).count() >= limit * 4
 
 
-def login_failure_record(*, username: str, client_ip: str | None) -> None:
+def login_failure_record(
+    *, username: str, client_ip: str | None, organization: Organization | None = None
+) -> None:
+    """Count a failed sign-in. `organization`: the account's, when the name is a known account, so
+    the failure shows in that organisation's audit log."""
     LoginFailure.objects.create(username=username[:254], client_ip=client_ip)
-    audit_log(action=actions.LOGIN_FAILED, actor=None, after={"username": username[:254]})
+    audit_log(
+        action=actions.LOGIN_FAILED, actor=None, organization=organization, after={"username": username[:254]}
+    )
 
 
 def login_failures_clear(*, username: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
@@ -83,7 +84,9 @@ def _finish_login(request: HttpRequest, user: User, device: TOTPDevice | None) -
     return redirect(_next_url(request))
 
 
-THROTTLED = "Too many failed sign-in attempts. Wait 15 minutes and try again, or reset your password."
+def _throttled_message() -> str:
+    minutes = max(1, -(-settings.LOGIN_FAILURE_WINDOW_SECONDS // 60))  # the window, rounded up
+    return f"Too many failed sign-in attempts. Wait {minutes} minutes and try again, or reset your password."
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,16 +101,22 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
         ip = _client_ip(request)
+        # Resolve an email address to its account first, so failures by email and by username are
+        # counted together (and throttling cannot be dodged by switching between them).
+        account = (
+            User.objects.filter(email__iexact=username).first()
+            if "@" in username
+            else User.objects.filter(username=username).first()
+        )
+        username = account.username if account else username
+        org = account.organization if account else None
         if login_is_throttled(username=username, client_ip=ip):
-            audit_log(action=actions.LOGIN_THROTTLED, after={"username": username[:254]})
-            form.add_error(None, THROTTLED)
+            audit_log(action=actions.LOGIN_THROTTLED, organization=org, after={"username": username[:254]})
+            form.add_error(None, _throttled_message())
         else:
-            if "@" in username:
-                match = User.objects.filter(email__iexact=username).first()
-                username = match.username if match else username
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                login_failure_record(username=username, client_ip=ip)
+                login_failure_record(username=username, client_ip=ip, organization=org)
                 form.add_error(None, "That username and password do not match.")
             else:
                 assert isinstance(user, User)
@@ -130,7 +139,12 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if login_is_throttled(username=user.username, client_ip=_client_ip(request)):
-            form.add_error(None, THROTTLED)
+            audit_log(
+                action=actions.LOGIN_THROTTLED,
+                organization=user.organization,
+                after={"username": user.username},
+            )
+            form.add_error(None, _throttled_message())
         else:
             code = form.cleaned_data["code"].strip()
             device = next(
@@ -138,7 +152,9 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
                 None,
             )
             if device is None:
-                login_failure_record(username=user.username, client_ip=_client_ip(request))
+                login_failure_record(
+                    username=user.username, client_ip=_client_ip(request), organization=user.organization
+                )
                 form.add_error("code", "That code is not right. Codes change every 30 seconds.")
             else:
                 del request.session[PENDING_KEY]
