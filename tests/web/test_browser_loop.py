@@ -129,4 +129,3 @@ def test_an_image_without_alt_text_is_refused_and_nothing_is_saved(web, page, pe
     expect(page.get_by_role("img", name=ALT)).to_be_visible()
     web.check(page)
     assert ContentItem.objects.get().alt_text == ALT
-
