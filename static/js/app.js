@@ -14,8 +14,18 @@
 
   // Drafts: forms marked data-autosave keep their text fields in this browser until submitted,
   // so an idle sign-out never loses work. Files and passwords are never stored.
+  // Drafts belong to the person who typed them: on a shared workstation the next person to sign in
+  // must not see (or be able to read back) someone else's unsaved text, so theirs are removed.
+  var draftPrefix = "carecast-draft:" + (document.body.getAttribute("data-user") || "") + ":";
+  if (document.body.hasAttribute("data-user")) {
+    try {
+      Object.keys(localStorage).forEach(function (k) {
+        if (k.indexOf("carecast-draft:") === 0 && k.indexOf(draftPrefix) !== 0) { localStorage.removeItem(k); }
+      });
+    } catch (e) { /* storage blocked */ }
+  }
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
-    var key = "carecast-draft:" + form.getAttribute("data-autosave");
+    var key = draftPrefix + form.getAttribute("data-autosave");
     var fields = form.querySelectorAll("input[type=text], input:not([type]), input[type=datetime-local], textarea, select");
     var saved = null;
     try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
