@@ -36,7 +36,10 @@ class IdleTimeoutMiddleware:
                     action=actions.IDLE_LOGOUT, actor=request.user, organization=request.user.organization
                 )
                 logout(request)
-                if request.path.startswith("/api/") or request.headers.get("HX-Request"):
+                if (
+                    request.path.startswith(("/api/", *PASSIVE_PATHS))  # callers that read JSON
+                    or request.headers.get("HX-Request")
+                ):
                     return JsonResponse({"detail": "Signed out after inactivity."}, status=401)
                 return redirect(f"{reverse('login')}?timeout=1&next={request.path}")
             if not request.path.startswith(PASSIVE_PATHS):

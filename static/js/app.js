@@ -71,12 +71,12 @@
     dialog.hidden = true;
     if (lastFocus && lastFocus.focus) { lastFocus.focus(); }
   }
+  function toLogin() {
+    window.location = body.getAttribute("data-login-url") + "?timeout=1&next=" + encodeURIComponent(window.location.pathname);
+  }
   function check() {
     fetch(sessionUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-      if (!data.signed_in || data.seconds_left <= 0) {
-        window.location = body.getAttribute("data-login-url") + "?timeout=1&next=" + encodeURIComponent(window.location.pathname);
-        return;
-      }
+      if (!data.signed_in || data.seconds_left <= 0) { toLogin(); return; }
       deadline = Date.now() + data.seconds_left * 1000;
       if (data.seconds_left <= warnBefore) { show(data.seconds_left); } else { hide(); }
     }).catch(function () { /* offline: try again on the next tick */ });
@@ -84,7 +84,10 @@
   dialog.querySelector("[data-idle-stay]").addEventListener("click", function () {
     fetch(sessionUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": decodeURIComponent(csrf) } })
       .then(function (r) { return r.json(); })
-      .then(function (data) { deadline = Date.now() + data.seconds_left * 1000; hide(); });
+      .then(function (data) {
+        if (!data.signed_in) { toLogin(); return; }  // too late: the server signed them out already
+        deadline = Date.now() + data.seconds_left * 1000; hide();
+      });
   });
   setInterval(function () {
     var left = Math.round((deadline - Date.now()) / 1000);

@@ -143,6 +143,18 @@ def test_password_reset_by_email_through_a_real_smtp_server(client, people, smtp
     assert AuditEntry.objects.filter(action="auth.password_reset", actor=user).exists()
 
 
+def test_the_page_timer_learns_of_an_idle_sign_out_in_json(client, people):
+    """The page's timer reads /accounts/session/ as JSON; a redirect to the HTML sign-in page was
+    unreadable to it, so the page only moved on at its next tick."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        login(client, people["contributor"].username)
+    with time_machine.travel(start + timedelta(minutes=16), tick=False):
+        response = client.get("/accounts/session/")
+    assert response.status_code == 401 and "signed_in" not in response.json()
+    assert "_auth_user_id" not in client.session
+
+
 def test_the_session_endpoint_for_anonymous_visitors(client, db):
     assert client.get("/accounts/session/").json() == {"signed_in": False, "seconds_left": 0}
 

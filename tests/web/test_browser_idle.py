@@ -60,6 +60,24 @@ def test_warning_is_announced_and_stay_signed_in_extends_the_session(web, page, 
     assert not AuditEntry.objects.filter(action="auth.idle_logout").exists()
 
 
+def test_stay_signed_in_after_the_server_signed_them_out_goes_to_sign_in(web, page, people, short_timeout):
+    """The warning was up but nobody answered in time (a laptop asleep): the button cannot save the
+    session, so the page says so by going to sign-in instead of pretending it worked."""
+    web.watch(page)
+    page.clock.install()
+    web.sign_in(page, people["contributor"].username)
+    age_session(page, 70)
+    page.clock.run_for(61_000)
+    stay = page.get_by_role("button", name="Stay signed in")
+    expect(stay).to_be_focused()
+    web.check(page)
+    age_session(page, 200)
+    stay.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to carecast")
+    expect(page.get_by_role("status")).to_contain_text("signed out after a period of inactivity")
+    web.check(page)
+
+
 def test_text_typed_before_an_idle_sign_out_is_restored_after_signing_back_in(
     web, page, people, brand, short_timeout
 ):
