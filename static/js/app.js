@@ -14,8 +14,18 @@
 
   // Drafts: forms marked data-autosave keep their text fields in this browser until submitted,
   // so an idle sign-out never loses work. Files and passwords are never stored.
+  // Drafts belong to the person who typed them: on a shared workstation the next person to sign in
+  // must not see (or be able to read back) someone else's unsaved text, so theirs are removed.
+  var draftPrefix = "carecast-draft:" + (document.body.getAttribute("data-user") || "") + ":";
+  if (document.body.hasAttribute("data-user")) {
+    try {
+      Object.keys(localStorage).forEach(function (k) {
+        if (k.indexOf("carecast-draft:") === 0 && k.indexOf(draftPrefix) !== 0) { localStorage.removeItem(k); }
+      });
+    } catch (e) { /* storage blocked */ }
+  }
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
-    var key = "carecast-draft:" + form.getAttribute("data-autosave");
+    var key = draftPrefix + form.getAttribute("data-autosave");
     var fields = form.querySelectorAll("input[type=text], input:not([type]), input[type=datetime-local], textarea, select");
     var saved = null;
     try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
@@ -61,12 +71,12 @@
     dialog.hidden = true;
     if (lastFocus && lastFocus.focus) { lastFocus.focus(); }
   }
+  function toLogin() {
+    window.location = body.getAttribute("data-login-url") + "?timeout=1&next=" + encodeURIComponent(window.location.pathname);
+  }
   function check() {
     fetch(sessionUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-      if (!data.signed_in || data.seconds_left <= 0) {
-        window.location = body.getAttribute("data-login-url") + "?timeout=1&next=" + encodeURIComponent(window.location.pathname);
-        return;
-      }
+      if (!data.signed_in || data.seconds_left <= 0) { toLogin(); return; }
       deadline = Date.now() + data.seconds_left * 1000;
       if (data.seconds_left <= warnBefore) { show(data.seconds_left); } else { hide(); }
     }).catch(function () { /* offline: try again on the next tick */ });
@@ -74,7 +84,10 @@
   dialog.querySelector("[data-idle-stay]").addEventListener("click", function () {
     fetch(sessionUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": decodeURIComponent(csrf) } })
       .then(function (r) { return r.json(); })
-      .then(function (data) { deadline = Date.now() + data.seconds_left * 1000; hide(); });
+      .then(function (data) {
+        if (!data.signed_in) { toLogin(); return; }  // too late: the server signed them out already
+        deadline = Date.now() + data.seconds_left * 1000; hide();
+      });
   });
   setInterval(function () {
     var left = Math.round((deadline - Date.now()) / 1000);
