@@ -89,9 +89,15 @@ def actor_of(request: Request) -> User:
 def _when(user: User, value: str | None) -> datetime | None:
     if not value:
         return None
-    parsed = (
-        parse_datetime(value) if ("+" in value[10:] or value.endswith("Z") or "-" in value[16:]) else None
-    )
+    try:
+        parsed = (
+            parse_datetime(value) if ("+" in value[10:] or value.endswith("Z") or "-" in value[16:]) else None
+        )
+    except ValueError as exc:  # well formed but impossible: month 13, 30 February, offset +25:00
+        raise ValidationError(
+            f"{value!r} is not a date and time ({exc}); use ISO 8601 with an offset or YYYY-MM-DD HH:MM.",
+            field="publish_at",
+        ) from exc
     if parsed is not None and parsed.tzinfo is not None:
         return parsed
     return parse_local_datetime(value, user.organization.tz)  # type: ignore[union-attr]

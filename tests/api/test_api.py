@@ -137,8 +137,15 @@ def test_errors_are_clear_json_with_the_right_status(as_user, openapi, brand):
     assert "does not exist in America/Chicago" in gap.json()["detail"] and gap.json()["field"] == "publish_at"
     past = create(publish_at="2020-01-01T10:00:00+00:00")
     assert past.status_code == 400 and "past" in past.json()["detail"]
-    bad = create(publish_at="next tuesday")
-    assert bad.status_code == 400 and "not a date and time" in bad.json()["detail"]
+    for malformed in (
+        "next tuesday",
+        "2027-13-01 10:00",
+        "2027-02-30T10:00:00-06:00",
+        "2027-12-01T10:00+25:00",
+    ):
+        bad = create(publish_at=malformed)
+        assert bad.status_code == 400 and "not a date and time" in bad.json()["detail"], malformed
+        assert bad.json()["field"] == "publish_at"
     unknown = create(brand="nope")
     assert unknown.status_code == 400 and unknown.json() == {
         "detail": "No brand with that slug in your organisation.",
