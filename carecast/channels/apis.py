@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from carecast.accounts.models import User
 from carecast.accounts.permissions import Action, require
 from carecast.channels.models import PublishJob
+from carecast.core.apis import error_responses
 from carecast.core.errors import NotFound
 from carecast.core.models import Brand
 
@@ -37,10 +39,12 @@ class PublishJobSerializer(serializers.ModelSerializer[PublishJob]):
         read_only_fields = fields
 
 
+@extend_schema_view(retrieve=extend_schema(responses={200: PublishJobSerializer, **error_responses(404)}))
 class PublishJobViewSet(viewsets.ReadOnlyModelViewSet[PublishJob]):
     """Publish jobs of your organisation: when each post goes out, and what happened."""
 
     serializer_class = PublishJobSerializer
+    queryset = PublishJob.objects.none()  # for the schema only (typed {id}); reads use get_queryset
 
     def get_queryset(self) -> Any:
         user = self.request.user

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from carecast.compliance import services as review
 from carecast.content.apis import ContentItemSerializer, ContentItemViewSet, actor_of
+from carecast.core.apis import error_responses
 
 
 class SignatureFields(serializers.Serializer[Any]):
@@ -51,12 +52,14 @@ class RejectSerializer(serializers.Serializer[Any]):
 class ContentItemReviewViewSet(ContentItemViewSet):
     """Content items of your organisation, with their review actions."""
 
-    @extend_schema(request=None, responses={200: ContentItemSerializer})
+    @extend_schema(request=None, responses={200: ContentItemSerializer, **error_responses(400, 404, 409)})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         return self._out(review.content_item_submit(actor=actor_of(request), item=self.get_object()))
 
-    @extend_schema(request=ApproveSerializer, responses={200: ContentItemSerializer})
+    @extend_schema(
+        request=ApproveSerializer, responses={200: ContentItemSerializer, **error_responses(400, 404, 409)}
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         data = ApproveSerializer(data=request.data)
@@ -72,7 +75,9 @@ class ContentItemReviewViewSet(ContentItemViewSet):
             )
         )
 
-    @extend_schema(request=RejectSerializer, responses={200: ContentItemSerializer})
+    @extend_schema(
+        request=RejectSerializer, responses={200: ContentItemSerializer, **error_responses(400, 404, 409)}
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         data = RejectSerializer(data=request.data)

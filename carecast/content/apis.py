@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from carecast.accounts.models import User
 from carecast.content import links, selectors, services
 from carecast.content.models import ContentItem, Conversion
+from carecast.core.apis import error_responses
 from carecast.core.errors import ValidationError
 from carecast.core.models import Brand
 from carecast.core.timeutil import parse_local_datetime
@@ -88,20 +89,28 @@ def actor_of(request: Request) -> User:
 def _when(user: User, value: str | None) -> datetime | None:
     if not value:
         return None
-    parsed = (
-        parse_datetime(value) if ("+" in value[10:] or value.endswith("Z") or "-" in value[16:]) else None
-    )
+    try:
+        parsed = (
+            parse_datetime(value) if ("+" in value[10:] or value.endswith("Z") or "-" in value[16:]) else None
+        )
+    except ValueError as exc:  # well formed but impossible: month 13, 30 February, offset +25:00
+        raise ValidationError(
+            f"{value!r} is not a date and time ({exc}); use ISO 8601 with an offset or YYYY-MM-DD HH:MM.",
+            field="publish_at",
+        ) from exc
     if parsed is not None and parsed.tzinfo is not None:
         return parsed
     return parse_local_datetime(value, user.organization.tz)  # type: ignore[union-attr]
 
 
+@extend_schema_view(retrieve=extend_schema(responses={200: ContentItemSerializer, **error_responses(404)}))
 class ContentItemViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ContentItem]
 ):
     """Content items of your organisation. Writes go through the same services as the web UI."""
 
     serializer_class = ContentItemSerializer
+    queryset = ContentItem.objects.none()  # for the schema only (typed {id}); reads use get_queryset
 
     def get_queryset(self) -> Any:
         return selectors.content_items_visible(user=actor_of(self.request)).order_by("-updated_at")
@@ -118,7 +127,9 @@ class ContentItemViewSet(
     def _out(self, item: ContentItem, status: int = 200) -> Response:
         return Response(ContentItemSerializer(item).data, status=status)
 
-    @extend_schema(request=ContentItemWriteSerializer, responses={201: ContentItemSerializer})
+    @extend_schema(
+        request=ContentItemWriteSerializer, responses={201: ContentItemSerializer, **error_responses(400)}
+    )
     def create(self, request: Request) -> Response:
         data = ContentItemWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -134,7 +145,10 @@ class ContentItemViewSet(
         )
         return self._out(item, 201)
 
-    @extend_schema(request=ContentItemUpdateSerializer, responses={200: ContentItemSerializer})
+    @extend_schema(
+        request=ContentItemUpdateSerializer,
+        responses={200: ContentItemSerializer, **error_responses(400, 404, 409)},
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         item = self.get_object()
         data = ContentItemUpdateSerializer(
@@ -160,7 +174,9 @@ class ContentItemViewSet(
         )
         return self._out(item)
 
-    @extend_schema(request=ScheduleSerializer, responses={200: ContentItemSerializer})
+    @extend_schema(
+        request=ScheduleSerializer, responses={200: ContentItemSerializer, **error_responses(400, 404, 409)}
+    )
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, pk: str) -> Response:
         data = ScheduleSerializer(data=request.data)
@@ -189,7 +205,9 @@ class ConversionSerializer(serializers.Serializer[Any]):
 class ConversionView(APIView):
     """Server to server: the destination site reports conversions for a tracked link. Counts, no people."""
 
-    @extend_schema(request=ConversionSerializer, responses={201: ConversionSerializer})
+    @extend_schema(
+        request=ConversionSerializer, responses={201: ConversionSerializer, **error_responses(400)}
+    )
     def post(self, request: Request) -> Response:
         data = ConversionSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from PIL import Image, UnidentifiedImageError
 
 from carecast.core.errors import ValidationError
@@ -16,7 +17,9 @@ def validate_image(upload: UploadedFile) -> str:
     """Check the upload before anything is written; return the file extension to store it with."""
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size is None or upload.size > limit:
-        raise ValidationError(f"The image is larger than {limit // (1024 * 1024)} MB.", field="image")
+        raise ValidationError(
+            f"The image is larger than {filesizeformat(limit)}; make it smaller.", field="image"
+        )
     try:
         upload.seek(0)
         with Image.open(upload) as img:

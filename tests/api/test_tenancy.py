@@ -6,11 +6,14 @@ here fails the suite.
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
+from PIL import Image
 from rest_framework.test import APIClient
 
 from carecast.accounts.services import api_token_create
@@ -18,7 +21,7 @@ from carecast.channels.models import PublishJob
 from carecast.compliance import services as review
 from carecast.compliance.models import PatientAuthorization, TakedownTask
 from carecast.content import links, services
-from carecast.content.models import Campaign, ContentItem
+from carecast.content.models import BlogSuggestion, Campaign, ContentItem
 from carecast.core.models import AuditEntry
 from tests.factories import BrandFactory, OrganizationFactory, approved_item, make_user
 
@@ -59,7 +62,18 @@ def world(people, brand, later):
         author=b["contributor"], reviewer=b["medical_reviewer"], brand=brand_b, publish_at=later
     )
     draft = services.content_item_create(
-        actor=b["contributor"], brand=brand_b, title="B draft", text="B secret"
+        actor=b["contributor"],
+        brand=brand_b,
+        title="B draft",
+        text="B secret",
+        image=_png(),
+        alt_text="B photo",
+    )
+    suggestion = BlogSuggestion.objects.create(
+        organization=org_b, guid="b-1", title="B blog post", link="https://b.example/post"
+    )
+    review.workflow_save(
+        actor=b["admin"], name="B workflow", content_kind="post", steps=[review.StepSpec(name="B step")]
     )
     in_review = services.content_item_create(
         actor=b["contributor"], brand=brand_b, title="B review", text="B"
@@ -96,8 +110,17 @@ def world(people, brand, later):
         "campaign": campaign,
         "auth": auth,
         "task": task,
-        "a_item": services.content_item_create(actor=people["contributor"], brand=brand, title="A", text="A"),
+        "suggestion": suggestion,
+        "a_item": services.content_item_create(
+            actor=people["contributor"], brand=brand, title="A", text="A", image=_png(), alt_text="A photo"
+        ),
     }
+
+
+def _png():
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "navy").save(buffer, "PNG")
+    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
 
 
 def _unchanged(world):
@@ -118,7 +141,10 @@ CASES = {
     ),
     "create": lambda c, p, w: _absent(web(c, p, "/create/"), w["brand"].name),
     "item": lambda c, p, w: _status(web(c, p, f"/content/{w['draft'].pk}/"), 404),
-    "item_image": lambda c, p, w: _status(web(c, p, f"/content/{w['draft'].pk}/image"), 404),
+    "item_image": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['a_item'].pk}/image"), 200),  # control: A's own image is served
+        _status(web(c, p, f"/content/{w['draft'].pk}/image"), 404),  # B's draft has one too
+    ),
     "edit": lambda c, p, w: (
         _status(
             web(
@@ -176,7 +202,11 @@ CASES = {
         _status(web(c, p, "/calendar/cadence/", "post", {"brand": w["brand"].pk, "posts_per_week": 9}), 302),
         _check(not w["brand"].cadence_targets.exists()),
     ),
-    "suggestions": lambda c, p, w: _status(web(c, p, "/suggestions/"), 200),
+    "suggestions": lambda c, p, w: (
+        _absent(web(c, p, "/suggestions/"), "B blog post"),
+        web(c, p, "/suggestions/", "post", {"id": w["suggestion"].pk, "dismiss": "1"}),
+        _check(BlogSuggestion.objects.get(pk=w["suggestion"].pk).status == "new"),
+    ),
     "channel_connect": lambda c, p, w: (
         _status(
             web(
@@ -223,7 +253,7 @@ CASES = {
         )
     ),
     "audit_export": lambda c, p, w: _absent(web(c, p, "/audit/export.csv"), "B draft", "B campaign"),
-    "workflows": lambda c, p, w: _status(web(c, p, "/compliance/workflows/"), 200),
+    "workflows": lambda c, p, w: _absent(web(c, p, "/compliance/workflows/"), "B workflow", "B step"),
     "authorizations": lambda c, p, w: _absent(web(c, p, "/compliance/authorizations/"), "B patient"),
     "authorization_revoke": lambda c, p, w: (
         _status(web(c, p, f"/compliance/authorizations/{w['auth'].pk}/revoke/", "post", {"note": "x"}), 404),
@@ -303,15 +333,18 @@ def _route_names(patterns, prefix=""):
         if isinstance(p, URLResolver):
             if str(p.pattern).startswith("operator/"):
                 continue  # Django admin, for operators only
-            yield from _route_names(p.url_patterns)
-        elif p.name:
-            yield p.name
+            yield from _route_names(p.url_patterns, prefix + str(p.pattern))
+        else:
+            yield p.name or f"unnamed route {prefix}{p.pattern}", p.lookup_str
 
 
 def test_every_route_has_a_tenancy_case():
-    names = set(_route_names(get_resolver().url_patterns))
-    assert names - PUBLIC - set(CASES) == set(), "add a tenancy case for these routes"
-    assert set(CASES) - names == set()
+    routes = set(_route_names(get_resolver().url_patterns))  # DRF's format suffixes repeat a (name, view)
+    names = [name for name, _view in routes]
+    assert len(names) > 50
+    assert sorted({n for n in names if names.count(n) > 1}) == [], "a name used by two views would hide one"
+    assert set(names) - PUBLIC - set(CASES) == set(), "add a tenancy case for these routes"
+    assert set(CASES) - set(names) == set(), "a case for a route that no longer exists"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

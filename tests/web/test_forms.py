@@ -14,27 +14,46 @@ def _png(size):
     return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
 
 
+def _stored(settings):
+    """Every file under MEDIA_ROOT (the tests give each run its own)."""
+    return [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] if settings.MEDIA_ROOT.exists() else []
+
+
+def _create(client, brand, image):
+    return client.post(
+        "/create/", {"brand": brand.pk, "title": "t", "text": "x", "image": image, "alt_text": "a photo"}
+    )
+
+
+def test_a_real_image_is_stored(client, people, brand, settings):
+    """Control for the refusals below: the same post with an acceptable image stores the item and file."""
+    client.force_login(people["contributor"])
+    response = _create(client, brand, _png((200, 200)))
+    assert response.status_code == 302
+    item = ContentItem.objects.get()
+    assert item.image and _stored(settings) == [settings.MEDIA_ROOT / item.image.name]
+
+
 def test_a_non_image_is_refused_with_a_clear_message_and_nothing_is_stored(client, people, brand, settings):
     client.force_login(people["contributor"])
     fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 not a picture", content_type="image/png")
-    response = client.post(
-        "/create/", {"brand": brand.pk, "title": "t", "text": "x", "image": fake, "alt_text": "a photo"}
-    )
+    response = _create(client, brand, fake)
     assert response.status_code == 200
-    assert "not an image we can read" in response.content.decode()
+    assert "That file is not an image we can read (use JPEG, PNG, GIF or WebP)." in response.content.decode()
     assert not ContentItem.objects.exists()
-    assert not (settings.MEDIA_ROOT / "content").exists()
+    assert _stored(settings) == []
 
 
-def test_an_oversized_image_is_refused(client, people, brand, settings):
+def test_an_oversized_image_is_refused_with_a_clear_message_and_nothing_is_stored(
+    client, people, brand, settings
+):
     settings.UPLOAD_MAX_BYTES = 500
     client.force_login(people["contributor"])
-    response = client.post(
-        "/create/",
-        {"brand": brand.pk, "title": "t", "text": "x", "image": _png((200, 200)), "alt_text": "a photo"},
-    )
-    assert "larger than" in response.content.decode()
+    response = _create(client, brand, _png((200, 200)))
+    assert response.status_code == 200
+    assert "The image is larger than 500\xa0bytes; make it smaller." in response.content.decode()
     assert not ContentItem.objects.exists()
+    assert _stored(settings) == []
 
 
 def test_a_dst_gap_or_past_time_in_the_form_is_refused(client, people, brand):
