@@ -133,7 +133,8 @@ ID_ANY_LOWER = re.compile(
     r"\b(?:" + "|".join(f"(?P<{label}>{ID_CONTEXTS[label]})" for label in ID_ORDER) + r")"
     rf"\s*(?:is|was|:|#|number|no\.?|-|=)?\s*(?:#\s*)?{ID_VALUE.replace('A-Z', 'a-z')}(?![\w-])"
 )
-AGE_GATE = re.compile(r"(?<!\d)(?:9\d|1[0-2]\d)(?!\d)")
+# Starts with a character class so the regex engine skips quickly to candidate positions.
+AGE_GATE = re.compile(r"[19](?<!\d[19])(?:(?<=9)\d|(?<=1)[0-2]\d)(?!\d)")
 DIGIT = re.compile(r"\d")
 ID_PATTERNS = {
     label: re.compile(rf"\b(?:{words})\s*(?:is|was|:|#|number|no\.?|-|=)?\s*(?:#\s*)?{ID_VALUE}(?![\w-])", _I)
@@ -203,6 +204,7 @@ PUBLIC_CUE = re.compile(
     r"president|actor|actress|singer|celebrity|princess|prince)\b",
     _I,
 )
+PUBLIC_CUE_LOWER = re.compile(PUBLIC_CUE.pattern)  # the same, on lower-cased text
 _NOT_NAMES = frozenset(
     [
         "ucsf",
@@ -487,10 +489,20 @@ UPPER = re.compile(r"[A-ZÀ-Ö]")
 LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
 
 
+# Letters and capitals as Latin-1 bytes: bytes.translate counts them far faster than a regex or a
+# loop over characters (a character outside Latin-1 is neither, as with the patterns above).
+_UPPER_BYTES = bytes([*range(0x41, 0x5B), *range(0xC0, 0xD7)])
+_LETTER_BYTES = bytes(
+    [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0xD7), *range(0xD8, 0xF7), *range(0xF8, 0x100)]
+)
+_DIGIT_BYTES = b"0123456789"
+
+
 def _case_style(text: str) -> str:
     plain = HANDLES.sub("", text) if ("#" in text or "@" in text or "www" in text or "http" in text) else text
-    letters = len(LETTER.findall(plain))
-    upper = len(UPPER.findall(plain))
+    raw = plain.encode("latin-1", "replace")
+    letters = len(raw) - len(raw.translate(None, _LETTER_BYTES))
+    upper = len(raw) - len(raw.translate(None, _UPPER_BYTES))
     if letters and upper / letters > 0.8:
         return "upper"
     if letters and upper / letters < 0.02:
@@ -530,26 +542,63 @@ def _unknown(folded: str) -> bool:
 def _extend(text: str, tokens: list[re.Match[str]], i: int, style: str) -> int:
     """How far a name that starts at token i runs (up to two more tokens: middle initial, surname)."""
     end = i
+    mixed = style == "mixed"
     for j in range(i + 1, min(i + 3, len(tokens))):
-        gap = text[tokens[j - 1].end() : tokens[j].start()]
-        if gap != " " or text[tokens[j - 1].start() : tokens[j - 1].end()][-2:].lower() in ("'s", "’s"):
+        before = tokens[j - 1]
+        if text[before.end() : tokens[j].start()] != " " or before.group()[-2:].lower() in ("'s", "’s"):
             break
         token = tokens[j].group()
-        folded = lexicon.fold(_word(token))
-        if INITIAL.match(token) and _capitalised(token, style):
+        _, _, initial, stop, english, first, surname, _ = _info(token)
+        if initial and (not mixed or token[0].isupper()):
             end = j
             continue
-        if not _capitalised(token, style) or folded in STOP_AFTER or folded in _NOT_NAMES:
+        if (mixed and not token[0].isupper()) or stop:
             break
-        if folded in FUNCTION:
-            break
-        if folded in _L.english_words:
-            if style == "mixed" and (folded in _L.surnames or _is_first(folded)):
+        if english:
+            if mixed and (surname or first):
                 end = j  # "Emily White"
                 continue
             break
         end = j  # a surname, another given name, or a name we have no list for
     return end
+
+
+WordInfo = tuple[str, bool, bool, bool, bool, bool, bool, bool]
+_INFO: dict[str, WordInfo] = {}
+
+
+def _info(token: str) -> WordInfo:
+    """What the dictionaries say about a token, remembered: the same words come back in every text.
+
+    (folded word, never starts a name, initial, ends a name, ordinary English, first name, surname,
+    unknown to every list)"""
+    info = _INFO.get(token)
+    if info is None:
+        folded = lexicon.fold(_word(token))
+        initial = INITIAL.match(token) is not None
+        never = (
+            initial
+            or folded in FUNCTION
+            or folded in _NOT_NAMES
+            or folded in KIN_WORDS
+            or (len(folded) == 2 and folded in _L.us_states)
+        )
+        stop = folded in STOP_AFTER or folded in _NOT_NAMES or folded in FUNCTION
+        english = folded in _L.english_words
+        info = (
+            folded,
+            never,
+            initial,
+            stop,
+            english,
+            _is_first(folded),
+            folded in _L.surnames,
+            _unknown(folded),
+        )
+        if len(_INFO) > 200_000:  # bounded: a long-running process sees new words forever
+            _INFO.clear()
+        _INFO[token] = info
+    return info
 
 
 TITLE_WORDS = frozenset(
@@ -602,7 +651,7 @@ def _cues(text: str, tokens: list[re.Match[str]], lows: list[str], i: int) -> tu
 
 
 def _persons(
-    text: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
+    text: str, lowered: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
 ) -> Iterable[Span]:
     public: bool | None = None  # looked up only when a name is found
     if style == "mixed":
@@ -616,23 +665,25 @@ def _persons(
         match = tokens[i]
         token = match.group()
         start = match.start()
-        if (start and text[start - 1] in "@#/_:.-") or INITIAL.match(token) or _inside(start, taken):
+        folded, never, _, _, english, first_name, surname, unknown = _info(token)
+        if never or (start and text[start - 1] in "@#/_:.-") or (taken and _inside(start, taken)):
             continue
-        folded = lexicon.fold(_word(token))
-        if (
-            folded in FUNCTION
-            or folded in _NOT_NAMES
-            or folded in KIN_WORDS
-            or (len(folded) == 2 and folded in _L.us_states)
-        ):
-            continue
-        word2, word1, gap1, gap2 = _cues(text, tokens, lows, i)
-        if any(c.isdigit() for c in gap1) or word1 in ("st", "saint"):
+        if i == 0:
+            word2, word1, gap1, gap2 = "", "", text[:start], ""
+        else:
+            prev = tokens[i - 1]
+            gap1 = text[prev.end() : start]
+            word1 = lows[i - 1]
+            if i == 1:
+                word2, gap2 = "", text[: prev.start()]
+            else:
+                word2, gap2 = lows[i - 2], text[tokens[i - 2].end() : prev.start()]
+        if (gap1 != " " and any(c.isdigit() for c in gap1)) or word1 in ("st", "saint"):
             continue  # "17 yrs": a number just before is not a name's context
-        spaced = gap1.strip(" ") in ("", ":", ",", "-", "–")
+        spaced = gap1 == " " or gap1.strip(" ") in ("", ":", ",", "-", "–")
         if (
-            folded in _L.english_words
-            and folded not in _L.first_names
+            english
+            and not first_name
             and not (
                 (word1 in TITLE_WORDS and gap1.strip() in ("", "."))
                 or (
@@ -658,10 +709,8 @@ def _persons(
         if INITIAL.match(text[tokens[last].start() : tokens[last].end()]):
             end = tokens[last].end()
         right = RIGHT_CUE.match(text[end : end + 25]) is not None
-        first_name = _is_first(folded)
-        english = folded in _L.english_words
         accepted = False
-        after_punct = any(c in gap1 for c in ".,!?")
+        after_punct = gap1 != " " and any(c in gap1 for c in ".,!?")
         title = word1 in TITLE_WORDS and gap1.strip() in ("", ".")
         strong = spaced and (
             word1 in STRONG_WORDS
@@ -678,25 +727,25 @@ def _persons(
         elif strong:
             accepted = (
                 first_name
-                or _unknown(folded)
-                or (folded in _L.surnames and not english)
+                or unknown
+                or (surname and not english)
                 or (style == "mixed" and token[:1].isupper())
             )
         elif after_punct and SIGN_OFF.match(text[end:]):
-            accepted = (first_name and not english) or _unknown(folded)  # "... it never posted. Paulina"
+            accepted = (first_name and not english) or unknown  # "... it never posted. Paulina"
         elif STRONG_RIGHT.match(text[end : end + 25]):
-            accepted = first_name or _unknown(folded)
-        elif right and _unknown(folded):
+            accepted = first_name or unknown
+        elif right and unknown:
             accepted = True
         elif right and weak:
-            accepted = (first_name and not english) or _unknown(folded)
+            accepted = (first_name and not english) or unknown
         elif right:
             accepted = first_name and not english
-        elif last > i and style == "mixed" and first_name and folded not in _L.english_words:
+        elif last > i and style == "mixed" and first_name and not english:
             accepted = True  # "Reynaldo Montenegro": a first name and a second name, no cue needed
         if accepted and not strong:
             if public is None:
-                public = PUBLIC_CUE.search(text) is not None
+                public = PUBLIC_CUE_LOWER.search(lowered) is not None
             accepted = not public  # public figures in the news are not PHI
         if accepted:
             yield start, end, "PERSON"
@@ -704,10 +753,12 @@ def _persons(
 
 
 MONTH_KEY = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+MONTH_DAY = re.compile(rf"{MONTHS}\s+\d{{1,2}}", _I)
+DOSE_OR_TIME_AFTER = re.compile(r"\s*(?:mg|ml|am|pm|a\.m|p\.m|%|hours?|mins?|minutes|days|weeks)", _I)
 
 
-def _dates(text: str) -> Iterable[Span]:
-    named = MONTH_KEY.search(text.lower()) is not None
+def _dates(text: str, lowered: str) -> Iterable[Span]:
+    named = MONTH_KEY.search(lowered) is not None
     separated = "/" in text or "-" in text
     patterns = ((ISO_DATE, NUMERIC_DATE) if separated else ()) + ((NAMED_DATE,) if named else ())
     for pattern in patterns:
@@ -723,10 +774,8 @@ def _dates(text: str) -> Iterable[Span]:
                 continue  # "24/7", "1/2 tab": a bare month/day needs a cue such as "since" or "DOB"
             if (
                 pattern is NAMED_DATE
-                and re.fullmatch(rf"{MONTHS}\s+\d{{1,2}}", value, _I)
-                and re.match(
-                    r"\s*(?:mg|ml|am|pm|a\.m|p\.m|%|hours?|mins?|minutes|days|weeks)", text[m.end() :], _I
-                )
+                and MONTH_DAY.fullmatch(value)
+                and DOSE_OR_TIME_AFTER.match(text, m.end())
             ):
                 continue
             yield m.start(), m.end(), "DATE"
@@ -787,7 +836,7 @@ def _addresses(text: str) -> Iterable[Span]:
         yield m.start(), m.end(), "ADDRESS"
 
 
-def _zip_and_city(text: str, addresses: list[Span]) -> Iterable[Span]:
+def _zip_and_city(text: str, lowered: str, addresses: list[Span]) -> Iterable[Span]:
     states = _L.us_states
     for m in ZIP_CANDIDATE.finditer(text):
         before = STATE_BEFORE.search(text[max(0, m.start() - 25) : m.start()])
@@ -795,7 +844,7 @@ def _zip_and_city(text: str, addresses: list[Span]) -> Iterable[Span]:
             words = before.group(1).split()
             if lexicon.fold(" ".join(words)) in states or lexicon.fold(words[-1]) in states:
                 yield m.start(), m.end(), "ZIP"
-    for m in ZIP_WORD.finditer(text) if ("zip" in text.lower() or "postal" in text.lower()) else ():
+    for m in ZIP_WORD.finditer(text) if ("zip" in lowered or "postal" in lowered) else ():
         yield m.start(1), m.end(1), "ZIP"
     for _, end, _ in addresses:  # "12 Oak St, Springfield, IL": the town after the street
         city = re.match(r",?\s*([A-Za-z][A-Za-z .'-]{1,30}?)(?=,?\s+(?:[A-Za-z]{2}\b|\d{5}))", text[end:])
@@ -926,7 +975,7 @@ TOPONYM = re.compile(
     r"borough|shire|bury|field|town|ford|wood|dale|mont|ham|stead|wick)$",
     _I,
 )
-PERSONAL = re.compile(r"\b(?:i|i'm|my|me|we|our|us|patient|family)\b", _I)
+PERSONAL = re.compile(r"\b(?:i|i'm|my|me|we|our|us|patient|family)\b")  # on lower-cased text
 
 
 def _after_at_org(text: str, tokens: list[re.Match[str]], lows: list[str], i: int) -> bool:
@@ -945,7 +994,7 @@ PLACE_TRIGGERS = PLACE_WORDS | ORG_WORDS | {"in", "to"}
 
 
 def _locations(
-    text: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
+    text: str, lowered: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
 ) -> Iterable[Span]:
     personal: bool | None = None  # a town in the news is not PHI; it is when it is tied to a person
     ats = [j for j, low in enumerate(lows) if low == "at"]
@@ -970,7 +1019,7 @@ def _locations(
         if (s and text[s - 1] in "@#/.:_") or _inside(s, taken):
             continue
         if personal is None:
-            personal = PERSONAL.search(text) is not None or any(label == "PERSON" for *_, label in taken)
+            personal = PERSONAL.search(lowered) is not None or any(label == "PERSON" for *_, label in taken)
         if not personal:
             return
         cue = cue_word is not None
@@ -1030,7 +1079,8 @@ def find_phi(text: str) -> list[Span]:
             spans.append((m.start(), m.end(), "IP"))
     if text.count(":") >= 2:
         spans += [(m.start(), m.end(), "IP") for m in IPV6.finditer(text)]
-    digits = sum(map(str.isdigit, text))  # each identifier below needs at least this many digits
+    raw = text.encode("latin-1", "replace")
+    digits = len(raw) - len(raw.translate(None, _DIGIT_BYTES))  # each identifier below needs this many
     if digits >= 9:
         for m in SSN.finditer(text):
             area, group, serial = m.groups()
@@ -1048,16 +1098,16 @@ def find_phi(text: str) -> list[Span]:
         addresses = list(_addresses(text)) if "box" in lowered or STREET_KEY.search(lowered) else []
         spans += addresses
         if digits >= 5:
-            spans += list(_zip_and_city(text, addresses))
-        spans += list(_dates(text))
+            spans += list(_zip_and_city(text, lowered, addresses))
+        spans += list(_dates(text, lowered))
         spans += list(_ages(text))
     spans = _resolve(spans)
     style = _case_style(text)
     tokens = list(TOKEN.finditer(text))
     lows = [t.group().rstrip(".").lower() for t in tokens]
-    spans += list(_persons(text, spans, style, tokens, lows))
+    spans += list(_persons(text, lowered, spans, style, tokens, lows))
     spans = _resolve(spans)
-    spans += list(_locations(text, spans, style, tokens, lows))
+    spans += list(_locations(text, lowered, spans, style, tokens, lows))
     return _resolve(spans)
 
 
@@ -1069,11 +1119,14 @@ def _luhn(number: str) -> bool:
 
 def _resolve(spans: list[Span]) -> list[Span]:
     """Keep the longest of overlapping spans; earlier detectors win ties."""
+    if len(spans) < 2:
+        return spans
     kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
         if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
             kept.append(span)
-    return sorted(kept)
+    kept.sort()
+    return kept
 
 
 def phi_findings(text: str, *, allow: Iterable[str] = ()) -> list[Finding]:
