@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from carecast.textscan import lexicon
 from carecast.textscan.findings import Finding, Severity
@@ -634,6 +634,8 @@ STRONG_PAIRS = frozenset(
     ]
 )
 WEAK_WORDS = frozenset(["for", "by", "from", "call", "with", "to", "and", "w"])
+# Every word that can stand just before an ordinary word that is still a name ("my Grace", "Dr. Bell").
+NAME_CUE_WORDS = TITLE_WORDS | STRONG_WORDS | KIN_WORDS | frozenset(second for _, second in STRONG_PAIRS)
 PLACE_NEXT_PAIRS = frozenset(
     {("live", "in"), ("lives", "in"), ("lived", "in"), ("living", "in"), ("moved", "to")}
 )
@@ -651,23 +653,34 @@ def _cues(text: str, tokens: list[re.Match[str]], lows: list[str], i: int) -> tu
 
 
 def _persons(
-    text: str, lowered: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
+    text: str,
+    lowered: str,
+    taken: list[Span],
+    style: str,
+    tokens: list[re.Match[str]],
+    lows: list[str],
+    caps: Sequence[int],
 ) -> Iterable[Span]:
     public: bool | None = None  # looked up only when a name is found
-    if style == "mixed":
-        candidates = [j for j, t in enumerate(tokens) if t.group()[0].isupper()]
-    else:
-        candidates = list(range(len(tokens)))
     skip_to = 0
-    for i in candidates:
+    info_of = _INFO.get
+    for i in caps:
         if i < skip_to:
             continue
         match = tokens[i]
         token = match.group()
         start = match.start()
-        folded, never, _, _, english, first_name, surname, unknown = _info(token)
+        folded, never, _, _, english, first_name, surname, unknown = info_of(token) or _info(token)
         if never or (start and text[start - 1] in "@#/_:.-") or (taken and _inside(start, taken)):
             continue
+        if (
+            english
+            and not first_name
+            and i
+            and lows[i - 1] not in NAME_CUE_WORDS
+            and lows[i - 1].rstrip("s") not in KIN_WORDS
+        ):
+            continue  # an ordinary word with no title or strong cue before it (the full test is below)
         if i == 0:
             word2, word1, gap1, gap2 = "", "", text[:start], ""
         else:
@@ -752,14 +765,42 @@ def _persons(
             skip_to = last + 1
 
 
-MONTH_KEY = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+MONTH_WORDS = frozenset(
+    [
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+    ]
+)
+DATE_SEPARATOR = re.compile(r"\d[/-]\d")  # every numeric date has one
 MONTH_DAY = re.compile(rf"{MONTHS}\s+\d{{1,2}}", _I)
 DOSE_OR_TIME_AFTER = re.compile(r"\s*(?:mg|ml|am|pm|a\.m|p\.m|%|hours?|mins?|minutes|days|weeks)", _I)
 
 
-def _dates(text: str, lowered: str) -> Iterable[Span]:
-    named = MONTH_KEY.search(lowered) is not None
-    separated = "/" in text or "-" in text
+def _dates(text: str, words: set[str]) -> Iterable[Span]:
+    named = not MONTH_WORDS.isdisjoint(words)
+    separated = DATE_SEPARATOR.search(text) is not None
     patterns = ((ISO_DATE, NUMERIC_DATE) if separated else ()) + ((NAMED_DATE,) if named else ())
     for pattern in patterns:
         for m in pattern.finditer(text):
@@ -791,6 +832,71 @@ ID_START = re.compile(
     r"medicare|beneficiary|group|acct|account|billing|invoice|statement|driver'?s|driver|nursing|"
     r"professional|dl|licen[cs]e|npi|dea|certificate|permit|imei|serial|s/?n|device|mac|udid|pacemaker|pump|"
     r"vin|plate|tag)\b"
+)
+
+
+# The first word of every context phrase (ID_START), as the tokeniser sees it.
+ID_FIRST_WORDS = frozenset(
+    [
+        "mrn",
+        "medical",
+        "med",
+        "chart",
+        "patient",
+        "bcbs",
+        "blue",
+        "aetna",
+        "cigna",
+        "humana",
+        "united",
+        "unitedhealthcare",
+        "uhc",
+        "kaiser",
+        "anthem",
+        "tricare",
+        "molina",
+        "centene",
+        "ambetter",
+        "oscar",
+        "member",
+        "policy",
+        "insurance",
+        "subscriber",
+        "plan",
+        "health",
+        "medicaid",
+        "medicare",
+        "beneficiary",
+        "group",
+        "acct",
+        "account",
+        "billing",
+        "invoice",
+        "statement",
+        "driver",
+        "drivers",
+        "nursing",
+        "professional",
+        "dl",
+        "license",
+        "licence",
+        "npi",
+        "dea",
+        "certificate",
+        "permit",
+        "imei",
+        "serial",
+        "s",
+        "sn",
+        "device",
+        "mac",
+        "udid",
+        "pacemaker",
+        "pump",
+        "vin",
+        "plate",
+        "tag",
+    ]
 )
 
 
@@ -991,28 +1097,35 @@ def _after_at_org(text: str, tokens: list[re.Match[str]], lows: list[str], i: in
 
 
 PLACE_TRIGGERS = PLACE_WORDS | ORG_WORDS | {"in", "to"}
+PLACE_CUE_PAIRS = PLACE_NEXT_PAIRS | {("based", "in")}
 
 
 def _locations(
-    text: str, lowered: str, taken: list[Span], style: str, tokens: list[re.Match[str]], lows: list[str]
+    text: str,
+    lowered: str,
+    taken: list[Span],
+    style: str,
+    tokens: list[re.Match[str]],
+    lows: list[str],
+    caps: Sequence[int],
 ) -> Iterable[Span]:
     personal: bool | None = None  # a town in the news is not PHI; it is when it is tied to a person
-    ats = [j for j, low in enumerate(lows) if low == "at"]
-    candidates = sorted(
-        {i for i in range(1, len(lows)) if lows[i - 1] in PLACE_TRIGGERS}
-        | {i for j in ats for i in range(j + 2, min(j + 7, len(lows)))}
-    )
+    has_at = "at" in lows
+    # A place follows a cue word, or comes up to five words after "at" ("at Lakeside Health Seattle").
+    candidates = [
+        i
+        for i in caps
+        if i and (lows[i - 1] in PLACE_TRIGGERS or (has_at and "at" in lows[max(0, i - 6) : i - 1]))
+    ]
     for i in candidates:
         match = tokens[i]
-        if style == "mixed" and not match.group()[0].isupper():
-            continue
         s = match.start()
         word2, word1, gap1, _ = _cues(text, tokens, lows, i)
-        plain = gap1.strip() == ""
+        plain = gap1 == " " or gap1.strip() == ""
         cue_word = word1 if plain and word1 in PLACE_WORDS else None
-        if plain and (word2, word1) in PLACE_NEXT_PAIRS | {("based", "in")}:
+        if plain and (word2, word1) in PLACE_CUE_PAIRS:
             cue_word = f"{word2} {word1}"
-        after_at = _after_at_org(text, tokens, lows, i)
+        after_at = has_at and _after_at_org(text, tokens, lows, i)
         at_org_word = plain and word1 in ORG_WORDS
         if cue_word is None and not at_org_word and not after_at:
             continue
@@ -1062,6 +1175,9 @@ def find_phi(text: str) -> list[Span]:
     """All PHI spans in `text`, without overlaps (the longest wins)."""
     spans: list[Span] = []
     lowered = text.lower()
+    tokens = list(TOKEN.finditer(text))
+    lows = [t.group().rstrip(".").lower() for t in tokens]
+    words = _word_set(lows)
     if "@" in text:
         spans += [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
     if URL_KEY.search(lowered):
@@ -1088,7 +1204,7 @@ def find_phi(text: str) -> list[Span]:
                 spans.append((m.start(), m.end(), "SSN"))
         if "ss" in lowered or "social" in lowered:
             spans += [(m.start(1), m.end(1), "SSN") for m in SSN_CONTEXT.finditer(text)]
-    if digits >= 3:
+    if digits >= 3 and not ID_FIRST_WORDS.isdisjoint(words):
         spans += list(_ids(text))
     if digits >= 13:
         spans += [(m.start(), m.end(), "ACCOUNT") for m in CARD.finditer(text) if _luhn(m.group())]
@@ -1099,16 +1215,33 @@ def find_phi(text: str) -> list[Span]:
         spans += addresses
         if digits >= 5:
             spans += list(_zip_and_city(text, lowered, addresses))
-        spans += list(_dates(text, lowered))
+        spans += list(_dates(text, words))
         spans += list(_ages(text))
     spans = _resolve(spans)
     style = _case_style(text)
-    tokens = list(TOKEN.finditer(text))
-    lows = [t.group().rstrip(".").lower() for t in tokens]
-    spans += list(_persons(text, lowered, spans, style, tokens, lows))
+    # Names and places start with a capital in mixed-case text; in all-caps or all-lower text, anywhere.
+    caps = (
+        [j for j, t in enumerate(tokens) if t.group()[0].isupper()]
+        if style == "mixed"
+        else range(len(tokens))
+    )
+    spans += list(_persons(text, lowered, spans, style, tokens, lows, caps))
     spans = _resolve(spans)
-    spans += list(_locations(text, lowered, spans, style, tokens, lows))
+    spans += list(_locations(text, lowered, spans, style, tokens, lows, caps))
     return _resolve(spans)
+
+
+def _word_set(lows: list[str]) -> set[str]:
+    """The text's words, with the parts of "mid-march" and "driver's" too: a cheap test of whether a
+    pattern that needs a certain word can match at all."""
+    words = set(lows)
+    for low in lows:
+        if "-" in low or "'" in low or "’" in low:
+            words.update(WORD_PARTS.split(low))
+    return words
+
+
+WORD_PARTS = re.compile(r"['’-]")
 
 
 def _luhn(number: str) -> bool:
