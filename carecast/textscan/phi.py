@@ -11,6 +11,7 @@ are left alone.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -52,6 +53,7 @@ PHONE = re.compile(
     r"|(?<![\w+/-])(?:\+?1[\s.-]?)?\(\d{3}\)\d{3}-?\d{4}(?![\w/-])"
     r"|(?<![\w+/.-])[2-9]\d{2}[2-9]\d{6}(?![\w/.-])"
 )
+SEVEN_DIGITS = re.compile(r"\d{3}[\s.-]?\d{4}")  # in every phone and card number
 CARD = re.compile(r"(?<![\w-])(?:\d{4}[ -]){3}\d{4}(?![\w-])|(?<![\w-])\d{13,19}(?![\w-])")
 SSN = re.compile(r"(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])")
 SSN_CONTEXT = re.compile(
@@ -99,6 +101,7 @@ ADDRESS = re.compile(
 )
 ZIP_CANDIDATE = re.compile(r"(?<![\w-])\d{5}(?:-\d{4})?(?![\w-])")
 STATE_BEFORE = re.compile(r"\b([A-Za-z]+(?: [A-Za-z]+)?)\.?,?\s+$")
+CITY_AFTER_STREET = re.compile(r",?\s*([A-Za-z][A-Za-z .'-]{1,30}?)(?=,?\s+(?:[A-Za-z]{2}\b|\d{5}))")
 ZIP_WORD = re.compile(r"\b(?:zip(?:\s?code)?|postal code)\W{0,4}(\d{5}(?:-\d{4})?)(?![\w-])", _I)
 
 ID_CONTEXTS: dict[str, str] = {
@@ -170,7 +173,9 @@ RIGHT_CUE = re.compile(
     r"account|acct|ssn|call|[(+]?\d)|\s+\(|\s+\d{1,3}\s?(?:yo|yrs?|years|y/o|mos?|months)\b|\s+from\s+[A-Z])",
     _I,
 )
-TOKEN = re.compile(r"(?<![0-9])[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*\.?")
+# A word not glued to a number. It starts with its first letter (the check on the character before comes
+# second) so that the regex engine can skip ahead to letters.
+TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ](?<![0-9].)[A-Za-zÀ-ÖØ-öø-ÿ]*(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*\.?")
 INITIAL = re.compile(r"^[A-Za-z]\.$")
 KIN_WORDS = frozenset(KIN.removeprefix("(?:").removesuffix(")").split("|"))
 STRONG_RIGHT = re.compile(
@@ -482,6 +487,7 @@ FUNCTION = frozenset(
 )
 
 
+LETTER_RUN = re.compile(r"[a-zà-öø-ÿ]+")
 HANDLES = re.compile(r"[#@]\w+|https?://\S+|www\.\S+")
 
 
@@ -673,14 +679,10 @@ def _persons(
         folded, never, _, _, english, first_name, surname, unknown = info_of(token) or _info(token)
         if never or (start and text[start - 1] in "@#/_:.-") or (taken and _inside(start, taken)):
             continue
-        if (
-            english
-            and not first_name
-            and i
-            and lows[i - 1] not in NAME_CUE_WORDS
-            and lows[i - 1].rstrip("s") not in KIN_WORDS
+        if not (first_name or unknown) and (
+            i == 0 or (lows[i - 1] not in NAME_CUE_WORDS and lows[i - 1].rstrip("s") not in KIN_WORDS)
         ):
-            continue  # an ordinary word with no title or strong cue before it (the full test is below)
+            continue  # neither a first name nor an unknown word: a name only after a title or strong cue
         if i == 0:
             word2, word1, gap1, gap2 = "", "", text[:start], ""
         else:
@@ -810,7 +812,7 @@ def _dates(text: str, words: set[str]) -> Iterable[Span]:
             if (
                 pattern is NUMERIC_DATE
                 and value.count("/") == 1
-                and not PERSONAL_DATE_CUE.search(text[: m.start()])
+                and not PERSONAL_DATE_CUE.search(text, max(0, m.start() - 24), m.start())
             ):
                 continue  # "24/7", "1/2 tab": a bare month/day needs a cue such as "since" or "DOB"
             if (
@@ -953,9 +955,9 @@ def _zip_and_city(text: str, lowered: str, addresses: list[Span]) -> Iterable[Sp
     for m in ZIP_WORD.finditer(text) if ("zip" in lowered or "postal" in lowered) else ():
         yield m.start(1), m.end(1), "ZIP"
     for _, end, _ in addresses:  # "12 Oak St, Springfield, IL": the town after the street
-        city = re.match(r",?\s*([A-Za-z][A-Za-z .'-]{1,30}?)(?=,?\s+(?:[A-Za-z]{2}\b|\d{5}))", text[end:])
+        city = CITY_AFTER_STREET.match(text, end)
         if city and lexicon.fold(city.group(1)) not in states:
-            yield end + city.start(1), end + city.end(1), "LOCATION"
+            yield city.start(1), city.end(1), "LOCATION"
 
 
 PLACE_CUE = re.compile(r"\b(?:live[sd]? in|living in|moved to|from|in|near|of|based in|outside)\s+$", _I)
@@ -1177,7 +1179,8 @@ def find_phi(text: str) -> list[Span]:
     lowered = text.lower()
     tokens = list(TOKEN.finditer(text))
     lows = [t.group().rstrip(".").lower() for t in tokens]
-    words = _word_set(lows)
+    # Every run of letters: a cheap test of whether a pattern that needs a certain word can match at all.
+    words = set(LETTER_RUN.findall(lowered))
     if "@" in text:
         spans += [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
     if URL_KEY.search(lowered):
@@ -1206,9 +1209,9 @@ def find_phi(text: str) -> list[Span]:
             spans += [(m.start(1), m.end(1), "SSN") for m in SSN_CONTEXT.finditer(text)]
     if digits >= 3 and not ID_FIRST_WORDS.isdisjoint(words):
         spans += list(_ids(text))
-    if digits >= 13:
-        spans += [(m.start(), m.end(), "ACCOUNT") for m in CARD.finditer(text) if _luhn(m.group())]
-    if digits >= 10:
+    if digits >= 10 and SEVEN_DIGITS.search(text):
+        if digits >= 13:
+            spans += [(m.start(), m.end(), "ACCOUNT") for m in CARD.finditer(text) if _luhn(m.group())]
         spans += [(m.start(), m.end(), "PHONE") for m in PHONE.finditer(text)]
     if digits:
         addresses = list(_addresses(text)) if "box" in lowered or STREET_KEY.search(lowered) else []
@@ -1231,19 +1234,6 @@ def find_phi(text: str) -> list[Span]:
     return _resolve(spans)
 
 
-def _word_set(lows: list[str]) -> set[str]:
-    """The text's words, with the parts of "mid-march" and "driver's" too: a cheap test of whether a
-    pattern that needs a certain word can match at all."""
-    words = set(lows)
-    for low in lows:
-        if "-" in low or "'" in low or "’" in low:
-            words.update(WORD_PARTS.split(low))
-    return words
-
-
-WORD_PARTS = re.compile(r"['’-]")
-
-
 def _luhn(number: str) -> bool:
     digits = [int(c) for c in number if c.isdigit()]
     total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(reversed(digits)))
@@ -1254,6 +1244,9 @@ def _resolve(spans: list[Span]) -> list[Span]:
     """Keep the longest of overlapping spans; earlier detectors win ties."""
     if len(spans) < 2:
         return spans
+    ordered = sorted(spans)
+    if all(a[1] <= b[0] for a, b in itertools.pairwise(ordered)):
+        return ordered  # nothing overlaps: the common case
     kept: list[Span] = []
     for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
         if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
