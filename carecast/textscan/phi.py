@@ -46,7 +46,10 @@ URL = re.compile(
     r"(?:/[^\s<>\"')]*)?(?![\w@-])",
     _I,
 )
-IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+# Several patterns below start with a digit and check the character before it afterwards, in a
+# lookbehind: a pattern that starts with a character class lets the regex engine skip ahead to the
+# candidates instead of trying every position (the same matches, about twice as fast).
+IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}(?![\w:])", _I)
 PHONE = re.compile(
     r"(?<![\w+/-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w/-])"
@@ -54,16 +57,17 @@ PHONE = re.compile(
     r"|(?<![\w+/.-])[2-9]\d{2}[2-9]\d{6}(?![\w/.-])"
 )
 SEVEN_DIGITS = re.compile(r"\d{3}[\s.-]?\d{4}")  # in every phone and card number
-CARD = re.compile(r"(?<![\w-])(?:\d{4}[ -]){3}\d{4}(?![\w-])|(?<![\w-])\d{13,19}(?![\w-])")
-SSN = re.compile(r"(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])")
+CARD = re.compile(r"\d(?<![\w-]\d)(?:\d{3}(?:[ -]\d{4}){3}|\d{12,18})(?![\w-])")  # 4x4 digits, or 13-19
+SSN = re.compile(r"(\d{3})(?<![\w-]\d{3})-(\d{2})-(\d{4})(?![\w-])")
 SSN_CONTEXT = re.compile(
     r"\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\W{0,4}(\d{9}|\d{3} \d{2} \d{4})\b", _I
 )
 
 NUMERIC_DATE = re.compile(
-    r"(?<![\w/.-])(?:0?[1-9]|1[0-2])([/-])(?:0?[1-9]|[12]\d|3[01])(?:\1(?:\d{4}|\d{2}))?(?![\w/-])"
+    r"\d(?<![\w/.-]\d)(?:(?<=0)[1-9]|(?<=1)[0-2]|(?<=[1-9]))"  # a month, 1-12 or 01-12
+    r"([/-])(?:0?[1-9]|[12]\d|3[01])(?:\1(?:\d{4}|\d{2}))?(?![\w/-])"
 )
-ISO_DATE = re.compile(r"(?<![\w-])(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])")
+ISO_DATE = re.compile(r"(?:19|20)(?<![\w-]\d\d)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])")
 NAMED_DATE = re.compile(
     rf"(?<![\w])(?:{MONTHS}\s+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?"
     rf"|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}(?:,?\s+(?:19|20)\d\d)?)(?![\w])",
@@ -99,7 +103,7 @@ ADDRESS = re.compile(
     rf"|\bp\.?\s?o\.?\s+box\s+\d+",
     _I,
 )
-ZIP_CANDIDATE = re.compile(r"(?<![\w-])\d{5}(?:-\d{4})?(?![\w-])")
+ZIP_CANDIDATE = re.compile(r"\d{5}(?<![\w-]\d{5})(?:-\d{4})?(?![\w-])")
 STATE_BEFORE = re.compile(r"\b([A-Za-z]+(?: [A-Za-z]+)?)\.?,?\s+$")
 CITY_AFTER_STREET = re.compile(r",?\s*([A-Za-z][A-Za-z .'-]{1,30}?)(?=,?\s+(?:[A-Za-z]{2}\b|\d{5}))")
 ZIP_WORD = re.compile(r"\b(?:zip(?:\s?code)?|postal code)\W{0,4}(\d{5}(?:-\d{4})?)(?![\w-])", _I)
@@ -1180,7 +1184,9 @@ def find_phi(text: str) -> list[Span]:
     tokens = list(TOKEN.finditer(text))
     lows = [t.group().rstrip(".").lower() for t in tokens]
     # Every run of letters: a cheap test of whether a pattern that needs a certain word can match at all.
-    words = set(LETTER_RUN.findall(lowered))
+    words = set(lows)
+    if "-" in lowered or "'" in lowered or "’" in lowered:  # "mid-march", "patient-id": their parts too
+        words.update(LETTER_RUN.findall(lowered))
     if "@" in text:
         spans += [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
     if URL_KEY.search(lowered):
