@@ -97,8 +97,8 @@ STREET_TYPES = (
 )
 STREET_KEY = re.compile(rf"\d\s+(?:\S+\s+){{0,5}}?(?:{STREET_TYPES})\b")
 ADDRESS = re.compile(
-    rf"(?<![\w#-])\d{{1,6}}\s+(?:[NSEW]|N[EW]|S[EW]|north|south|east|west)?\.?\s*"
-    rf"(?:[A-Za-z0-9][\w'’.-]*\s+){{1,4}}?(?:{STREET_TYPES})\b\.?"
+    rf"(?<![\w#:/.-])\d{{1,6}}\s+(?:[NSEW]|N[EW]|S[EW]|north|south|east|west)?\.?\s*"
+    rf"(?P<name>(?:[A-Za-z0-9][\w'’.-]*\s+){{1,4}}?)(?:{STREET_TYPES})\b\.?"
     rf"(?:,?\s+(?:apt|apartment|suite|ste|unit|#|no\.?|fl|floor|rm|room)\.?\s*#?\s*\w+)?"
     rf"|\bp\.?\s?o\.?\s+box\s+\d+",
     _I,
@@ -945,7 +945,73 @@ def _ages(text: str) -> Iterable[Span]:
 
 def _addresses(text: str) -> Iterable[Span]:
     for m in ADDRESS.finditer(text):
+        name = m.group("name")
+        if name is not None and not _street_name(name):
+            continue  # "2024 in Chicago. Proud of Dr. Patel", "10:30 with Dr. Nguyen"
         yield m.start(), m.end(), "ADDRESS"
+
+
+# Words that do not occur in a street's name but do occur between a number and "Dr."/"Way"/"Park".
+NOT_STREET_WORDS = frozenset(
+    [
+        "in",
+        "with",
+        "at",
+        "the",
+        "to",
+        "for",
+        "of",
+        "and",
+        "on",
+        "from",
+        "by",
+        "is",
+        "was",
+        "are",
+        "my",
+        "your",
+        "our",
+        "his",
+        "her",
+        "their",
+        "me",
+        "you",
+        "we",
+        "i",
+        "it",
+        "this",
+        "that",
+        "or",
+        "but",
+        "if",
+        "so",
+        "per",
+        "every",
+        "times",
+        "am",
+        "pm",
+        "mg",
+        "ml",
+        "hours",
+        "hrs",
+        "days",
+        "weeks",
+        "years",
+        "mins",
+        "minutes",
+    ]
+)
+
+
+def _street_name(name: str) -> bool:
+    """Whether the words between the house number and the street type can be a street's name: no
+    sentence break inside ("Chicago. Proud of Dr."), no ordinary small words ("at the")."""
+    for word in name.split():
+        if word.lower() in NOT_STREET_WORDS:
+            return False
+        if word[-1] == "." and len(word) > 3:
+            return False  # "Chicago." ends a sentence; "N." and "St." are abbreviations
+    return True
 
 
 def _zip_and_city(text: str, lowered: str, addresses: list[Span]) -> Iterable[Span]:
