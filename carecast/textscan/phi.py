@@ -154,7 +154,9 @@ KIN = (
     r"(?:mom|mother|mum|mama|dad|father|papa|son|daughter|brother|sister|aunt|auntie|uncle|grandma|grandpa|"
     r"grandmother|grandfather|granny|nana|gran|wife|husband|partner|fiance|fiancee|fiancé|fiancée|stepdad|"
     r"stepmom|stepson|stepdaughter|cousin|niece|nephew|friend|baby|kid|child|boyfriend|girlfriend|spouse|"
-    r"neighbor|neighbour|coworker|boss|roommate|caregiver|grandson|granddaughter|twin)"
+    r"neighbor|neighbour|coworker|boss|roommate|caregiver|grandson|granddaughter|twin|pop|pops|mommy|daddy|"
+    r"grandad|granddad|gramps|nanna|abuela|abuelo|hubby|bestie|sis|bro|stepsister|stepbrother|godson|"
+    r"goddaughter|godmother|godfather|toddler|newborn|infant|teen|classmate|colleague|landlord|tenant)"
 )
 STRONG_CUE = re.compile(
     rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{KIN}s?|\b{KIN}|\bname(?:d|\s+is|:)?|\bpatient:?|\bpt\.?|"
@@ -209,7 +211,7 @@ STOP_AFTER = frozenset(
     }
 )
 PUBLIC_CUE = re.compile(
-    r"\b(?:interview|says|said|per|via|reports?|announce[sd]?|urges?|visited|senator|governor|"
+    r"\b(?:interview|says|reports?|announce[sd]?|urges?|visited|senator|governor|"
     r"president|actor|actress|singer|celebrity|princess|prince)\b",
     _I,
 )
@@ -644,10 +646,45 @@ STRONG_PAIRS = frozenset(
     ]
 )
 WEAK_WORDS = frozenset(["for", "by", "from", "call", "with", "to", "and", "w"])
+# Words people use just before the name of someone they thank or talk to ("Thank you Jennifer",
+# "spoke with Kwame"): a first name after them is a name; so is a word no list knows after the
+# conversational ones (not after "thanks", which also precedes organisations and products).
+THANKS_WORDS = frozenset(["thanks", "thx", "ty", "shoutout", "kudos", "hi", "hey", "hello", "dear"])
+THANKS_PAIRS = frozenset([("thank", "you"), ("out", "to"), ("kudos", "to"), ("off", "to")])
+TALKED_PAIRS = frozenset(
+    [
+        ("spoke", "with"),
+        ("spoke", "to"),
+        ("talked", "to"),
+        ("talked", "with"),
+        ("speak", "to"),
+        ("speak", "with"),
+        ("asked", "for"),
+        ("ask", "for"),
+        ("asking", "for"),
+    ]
+)
 # Every word that can stand just before an ordinary word that is still a name ("my Grace", "Dr. Bell").
 NAME_CUE_WORDS = TITLE_WORDS | STRONG_WORDS | KIN_WORDS | frozenset(second for _, second in STRONG_PAIRS)
 PLACE_NEXT_PAIRS = frozenset(
     {("live", "in"), ("lives", "in"), ("lived", "in"), ("living", "in"), ("moved", "to")}
+    | {
+        (verb, "to")
+        for verb in [
+            "moving",
+            "move",
+            "relocated",
+            "relocating",
+            "drove",
+            "driving",
+            "flew",
+            "flying",
+            "transferred",
+            "airlifted",
+            "commute",
+            "commuting",
+        ]
+    }
 )
 
 
@@ -762,6 +799,10 @@ def _persons(
             accepted = first_name and not english
         elif last > i and style == "mixed" and first_name and not english:
             accepted = True  # "Reynaldo Montenegro": a first name and a second name, no cue needed
+        elif spaced and (word1 in THANKS_WORDS or (word2, word1) in THANKS_PAIRS):
+            accepted = first_name and not english
+        elif spaced and (word2, word1) in TALKED_PAIRS:
+            accepted = (first_name and not english) or unknown
         if accepted and not strong:
             if public is None:
                 public = PUBLIC_CUE_LOWER.search(lowered) is not None
@@ -1168,6 +1209,25 @@ def _after_at_org(text: str, tokens: list[re.Match[str]], lows: list[str], i: in
     return False
 
 
+# "I'm from", "originally from": the words that make "from X" a person's home town.
+ORIGIN_WORDS = frozenset(
+    [
+        "i'm",
+        "im",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "originally",
+        "we're",
+        "they're",
+        "he's",
+        "she's",
+        "hails",
+    ]
+)
+FROM_TO = re.compile(r"\s+to\s", _I)
 PLACE_TRIGGERS = PLACE_WORDS | ORG_WORDS | {"in", "to"}
 PLACE_CUE_PAIRS = PLACE_NEXT_PAIRS | {("based", "in")}
 
@@ -1189,6 +1249,7 @@ def _locations(
         for i in caps
         if i and (lows[i - 1] in PLACE_TRIGGERS or (has_at and "at" in lows[max(0, i - 6) : i - 1]))
     ]
+    place_ended = -1  # the index of the last token of the last place found
     for i in candidates:
         match = tokens[i]
         s = match.start()
@@ -1197,6 +1258,8 @@ def _locations(
         cue_word = word1 if plain and word1 in PLACE_WORDS else None
         if plain and (word2, word1) in PLACE_CUE_PAIRS:
             cue_word = f"{word2} {word1}"
+        elif plain and word1 == "to" and place_ended == i - 2:
+            cue_word = "from to"  # "from Tacoma to Spokane"
         after_at = has_at and _after_at_org(text, tokens, lows, i)
         at_org_word = plain and word1 in ORG_WORDS
         if cue_word is None and not at_org_word and not after_at:
@@ -1215,8 +1278,6 @@ def _locations(
             continue
         if cue_word == "of" and not any(label == "PERSON" and 0 <= s - b <= 5 for _, b, label in taken):
             continue  # "of Eliquis" is a dose; "Santiago Sanabria of Springfield" is a place
-        if cue_word == "from" and re.match(r"\s+to\s", text[match.end() : match.end() + 5]):
-            continue  # "switching from Wegovy to Zoloft"
         words = [match.group().rstrip(".")]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if nxt and text[match.end() : nxt.start()] == " " and _capitalised(nxt.group(), style):
@@ -1230,12 +1291,21 @@ def _locations(
         known = folded in _L.places
         shaped = len(words) == 2 and lexicon.fold(words[0]) in PLACE_PREFIX
         strong = cue_word is not None and cue_word not in ("in", "near")
+        toponym = TOPONYM.search(words[-1]) is not None
+        # A word no gazetteer knows is a town when shaped like one ("Aaronport") or after a strong cue;
+        # after a bare "from" it is as often a drug or a shop ("switched from Lexapro", "from CVS").
         made_up = (
-            _unknown(folded) and not _is_first(folded) and (strong or TOPONYM.search(words[-1]) is not None)
+            _unknown(folded)
+            and not _is_first(folded)
+            and cue_word != "from to"
+            and (toponym or (strong and (cue_word != "from" or word2 in ORIGIN_WORDS)))
         )
         if known and org and not (cue or after_at) and folded in _L.english_words:
             continue  # "medical bills": an ordinary word after an organisation word
+        if cue_word == "from" and not known and FROM_TO.match(text, s + len(candidate)):
+            continue  # "switching from Wegovy to Zoloft" (but "from Tacoma to Spokane" is a move)
         if (known and (org or cue) and (strong or org or cue_word == "in")) or ((shaped or made_up) and cue):
+            place_ended = i + len(words) - 1
             yield s, s + len(candidate), "LOCATION"
         elif (
             org and (_unknown(folded) or shaped) and not _is_first(folded) and folded not in _L.english_words
