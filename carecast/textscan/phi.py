@@ -76,7 +76,8 @@ NAMED_DATE = re.compile(
 MONTH_YEAR = re.compile(rf"(?<![\w])({MONTHS}\s+(?:19|20)\d\d)(?![\w])", _I)
 PERSONAL_DATE_CUE = re.compile(
     r"\b(?:born|dob|d\.o\.b|birth(?:day|date)?|since|admitted|discharged|diagnosed|died|passed|surgery|"
-    r"delivered|due|visit(?:ed)?|seen|appointment|procedure|on|before|after|from|until|by|was|is|test)\W{0,3}$",
+    r"delivered|due|visit(?:ed)?|seen|appointment|procedure|on|before|after|from|until|by|was|is|test|"
+    r"arrived|started|began|married|fell|injured|scheduled|rescheduled|moved|effective|through|thru|till?)\W{0,3}$",
     _I,
 )
 
@@ -157,6 +158,14 @@ KIN = (
     r"neighbor|neighbour|coworker|boss|roommate|caregiver|grandson|granddaughter|twin|pop|pops|mommy|daddy|"
     r"grandad|granddad|gramps|nanna|abuela|abuelo|hubby|bestie|sis|bro|stepsister|stepbrother|godson|"
     r"goddaughter|godmother|godfather|toddler|newborn|infant|teen|classmate|colleague|landlord|tenant)"
+)
+_NOT_AN_AGE = r"(?!\s*(?:%|mg|lbs?|pounds|kg|min|minutes|days|degrees|°|/|\.\d|percent|bpm))"
+# "my great-aunt is 97", and after a name found in the text: "Earl Whitfield is 96".
+AGE_AFTER_KIN = re.compile(
+    rf"\b{KIN}\s+(?:is|was|'s|just turned|turned|turns|will be)\s+(9\d|1[0-2]\d)\b{_NOT_AN_AGE}", _I
+)
+AGE_AFTER_NAME = re.compile(
+    rf"\s+(?:is|was|just turned|turned|turns|will be|who is|who turned)\s+(9\d|1[0-2]\d)\b{_NOT_AN_AGE}", _I
 )
 STRONG_CUE = re.compile(
     rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{KIN}s?|\b{KIN}|\bname(?:d|\s+is|:)?|\bpatient:?|\bpt\.?|"
@@ -845,6 +854,13 @@ MONTH_DAY = re.compile(rf"{MONTHS}\s+\d{{1,2}}", _I)
 DOSE_OR_TIME_AFTER = re.compile(r"\s*(?:mg|ml|am|pm|a\.m|p\.m|%|hours?|mins?|minutes|days|weeks)", _I)
 
 
+def _plainly_a_date(month_day: str) -> bool:
+    """'11/02' and '3/14' are dates without a cue: fractions and scores are not written with a leading
+    zero, and no one writes 3/14 of a tablet."""
+    month, day = month_day.split("/")
+    return month.startswith("0") or day.startswith("0") or int(day) >= 13
+
+
 def _dates(text: str, words: set[str]) -> Iterable[Span]:
     named = not MONTH_WORDS.isdisjoint(words)
     separated = DATE_SEPARATOR.search(text) is not None
@@ -857,9 +873,10 @@ def _dates(text: str, words: set[str]) -> Iterable[Span]:
             if (
                 pattern is NUMERIC_DATE
                 and value.count("/") == 1
+                and not _plainly_a_date(value)
                 and not PERSONAL_DATE_CUE.search(text, max(0, m.start() - 24), m.start())
             ):
-                continue  # "24/7", "1/2 tab": a bare month/day needs a cue such as "since" or "DOB"
+                continue  # "1/2 tab", "7/10 pain": a bare month/day needs a cue such as "since" or "DOB"
             if (
                 pattern is NAMED_DATE
                 and MONTH_DAY.fullmatch(value)
@@ -982,6 +999,8 @@ def _ages(text: str) -> Iterable[Span]:
     for m in AGE.finditer(text):
         group = next(i for i in range(1, 6) if m.group(i))
         yield m.start(group), m.end(group), "AGE_OVER_89"
+    for m in AGE_AFTER_KIN.finditer(text):
+        yield m.start(1), m.end(1), "AGE_OVER_89"
 
 
 def _addresses(text: str) -> Iterable[Span]:
@@ -1370,7 +1389,13 @@ def find_phi(text: str) -> list[Span]:
         if style == "mixed"
         else range(len(tokens))
     )
-    spans += list(_persons(text, lowered, spans, style, tokens, lows, caps))
+    people = list(_persons(text, lowered, spans, style, tokens, lows, caps))
+    spans += people
+    if people and digits:
+        for _, end, _ in people:
+            age = AGE_AFTER_NAME.match(text, end)
+            if age:
+                spans.append((age.start(1), age.end(1), "AGE_OVER_89"))
     spans = _resolve(spans)
     spans += list(_locations(text, lowered, spans, style, tokens, lows, caps))
     return _resolve(spans)
