@@ -127,7 +127,7 @@ ID_CONTEXTS: dict[str, str] = {
     "VEHICLE_ID": r"vin|plate(?: number| no\.?| #)?|license plate|licence plate|tag(?: number)?",
 }
 ID_VALUE = (
-    r"([A-Za-z]{0,4}[-#]?\d[\w-]{2,24}(?:[ ]\d{3,4}){0,3}|[A-Z]{1,4}[ ]\d{3,4}(?:[ ]\d{3,4})?|[A-Z0-9]{5,17})"
+    r"([A-Za-z]{0,4}[-#]?\d[\w-]{2,24}(?:[ ]\d{3,5}){0,3}|[A-Z]{1,4}[ ]\d{3,4}(?:[ ]\d{3,4})?|[A-Z0-9]{5,17})"
 )
 # One pass for every context word; the vehicle words come first so "license plate" is a plate.
 ID_ORDER = ("VEHICLE_ID", "MRN", "HEALTH_PLAN_ID", "DEVICE_ID", "ACCOUNT", "LICENSE")
@@ -190,7 +190,7 @@ RIGHT_CUE = re.compile(
 )
 # A word not glued to a number. It starts with its first letter (the check on the character before comes
 # second) so that the regex engine can skip ahead to letters.
-TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ](?<![0-9].)[A-Za-zÀ-ÖØ-öø-ÿ]*(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*\.?")
+TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏ](?<![0-9].)[A-Za-zÀ-ÖØ-öø-ɏ]*(?:['’-][A-Za-zÀ-ÖØ-öø-ɏ]+)*\.?")
 INITIAL = re.compile(r"^[A-Za-z]\.$")
 KIN_WORDS = frozenset(KIN.removeprefix("(?:").removesuffix(")").split("|"))
 STRONG_RIGHT = re.compile(
@@ -502,7 +502,7 @@ FUNCTION = frozenset(
 )
 
 
-LETTER_RUN = re.compile(r"[a-zà-öø-ÿ]+")
+LETTER_RUN = re.compile(r"[a-zà-öø-ɏ]+")
 HANDLES = re.compile(r"[#@]\w+|https?://\S+|www\.\S+")
 
 
@@ -622,6 +622,54 @@ def _info(token: str) -> WordInfo:
     return info
 
 
+# What follows "doctor" or "nurse" in lower-case text when it is not a name ("my doctor said").
+AFTER_TITLE_WORDS = frozenset(
+    [
+        "said",
+        "says",
+        "told",
+        "tells",
+        "thinks",
+        "thought",
+        "wants",
+        "wanted",
+        "never",
+        "always",
+        "just",
+        "also",
+        "was",
+        "is",
+        "has",
+        "had",
+        "will",
+        "would",
+        "could",
+        "should",
+        "did",
+        "does",
+        "gave",
+        "put",
+        "recommended",
+        "suggested",
+        "prescribed",
+        "ordered",
+        "called",
+        "came",
+        "left",
+        "took",
+        "mentioned",
+        "explained",
+        "asked",
+        "office",
+        "appointment",
+        "appt",
+        "visit",
+        "visits",
+        "today",
+        "yesterday",
+        "again",
+    ]
+)
 TITLE_WORDS = frozenset(
     ["dr", "doctor", "nurse", "np", "pa", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "pastor"]
 )
@@ -776,7 +824,16 @@ def _persons(
         right = RIGHT_CUE.match(text[end : end + 25]) is not None
         accepted = False
         after_punct = gap1 != " " and any(c in gap1 for c in ".,!?")
-        title = word1 in TITLE_WORDS and gap1.strip() in ("", ".")
+        title = (
+            word1 in TITLE_WORDS
+            and gap1.strip() in ("", ".")
+            and not (style == "mixed" and tokens[i - 1].group().rstrip(".") in ("MS", "PA", "ED", "OR"))
+        )
+        if title and (
+            (english and not surname and not first_name) or (style != "mixed" and folded in AFTER_TITLE_WORDS)
+        ):
+            # "Nurse Practitioner Dana Whitaker", "my doctor said": a role or a verb, not a name
+            continue
         strong = spaced and (
             word1 in STRONG_WORDS
             or word1.rstrip("s") in KIN_WORDS
@@ -1213,7 +1270,10 @@ TOPONYM = re.compile(
     r"borough|shire|bury|field|town|ford|wood|dale|mont|ham|stead|wick)$",
     _I,
 )
-PERSONAL = re.compile(r"\b(?:i|i'm|my|me|we|our|us|patient|family)\b")  # on lower-cased text
+# On lower-cased text. "we", "our" and "us" are as often the organisation's voice ("our offices",
+# "the panel in Las Vegas") as a family's: with only those, a place needs a strong cue ("we live in").
+PERSONAL = re.compile(rf"\b(?:i|i'm|my|me|patient|family|{KIN}s?)\b")
+PERSONAL_WEAK = re.compile(r"\b(?:we|our|us|we're|we've)\b")
 
 
 def _after_at_org(text: str, tokens: list[re.Match[str]], lows: list[str], i: int) -> bool:
@@ -1260,7 +1320,7 @@ def _locations(
     lows: list[str],
     caps: Sequence[int],
 ) -> Iterable[Span]:
-    personal: bool | None = None  # a town in the news is not PHI; it is when it is tied to a person
+    personal: int | None = None  # a town in the news is not PHI; it is when it is tied to a person
     has_at = "at" in lows
     # A place follows a cue word, or comes up to five words after "at" ("at Lakeside Health Seattle").
     candidates = [
@@ -1286,7 +1346,10 @@ def _locations(
         if (s and text[s - 1] in "@#/.:_") or _inside(s, taken):
             continue
         if personal is None:
-            personal = PERSONAL.search(lowered) is not None or any(label == "PERSON" for *_, label in taken)
+            if PERSONAL.search(lowered) or any(label == "PERSON" for *_, label in taken):
+                personal = 2
+            else:
+                personal = 1 if PERSONAL_WEAK.search(lowered) else 0
         if not personal:
             return
         cue = cue_word is not None
@@ -1310,6 +1373,8 @@ def _locations(
         known = folded in _L.places
         shaped = len(words) == 2 and lexicon.fold(words[0]) in PLACE_PREFIX
         strong = cue_word is not None and cue_word not in ("in", "near")
+        if personal == 1 and not (strong and cue_word != "of"):
+            continue  # "our hearts go out to the families in Moore"
         toponym = TOPONYM.search(words[-1]) is not None
         # A word no gazetteer knows is a town when shaped like one ("Aaronport") or after a strong cue;
         # after a bare "from" it is as often a drug or a shop ("switched from Lexapro", "from CVS").
@@ -1323,7 +1388,9 @@ def _locations(
             continue  # "medical bills": an ordinary word after an organisation word
         if cue_word == "from" and not known and FROM_TO.match(text, s + len(candidate)):
             continue  # "switching from Wegovy to Zoloft" (but "from Tacoma to Spokane" is a move)
-        if (known and (org or cue) and (strong or org or cue_word == "in")) or ((shaped or made_up) and cue):
+        if (known and (org or cue) and (strong or org or cue_word in ("in", "near"))) or (
+            (shaped or made_up) and cue
+        ):
             place_ended = i + len(words) - 1
             yield s, s + len(candidate), "LOCATION"
         elif (
@@ -1385,7 +1452,7 @@ def find_phi(text: str) -> list[Span]:
     style = _case_style(text)
     # Names and places start with a capital in mixed-case text; in all-caps or all-lower text, anywhere.
     caps = (
-        [j for j, t in enumerate(tokens) if t.group()[0].isupper()]
+        [j for j, t in enumerate(tokens) if t.group()[0].isupper() or (j and lows[j - 1] in TITLE_WORDS)]
         if style == "mixed"
         else range(len(tokens))
     )
