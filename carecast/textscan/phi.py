@@ -670,6 +670,32 @@ AFTER_TITLE_WORDS = frozenset(
         "again",
     ]
 )
+PLACE_TAILS = frozenset(
+    [
+        "park",
+        "square",
+        "plaza",
+        "street",
+        "avenue",
+        "road",
+        "boulevard",
+        "county",
+        "heights",
+        "hills",
+        "village",
+        "gardens",
+        "mall",
+        "center",
+        "centre",
+        "station",
+        "airport",
+        "bridge",
+        "beach",
+        "lake",
+        "river",
+        "valley",
+    ]
+)
 TITLE_WORDS = frozenset(
     ["dr", "doctor", "nurse", "np", "pa", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "pastor"]
 )
@@ -812,6 +838,8 @@ def _persons(
         ):
             continue  # an ordinary word is a name only right after a title or a strong cue
         last = _extend(text, tokens, i, style)
+        if last > i and lows[last] in PLACE_TAILS and folded in _L.places:
+            continue  # "Lincoln Park", "Jackson Square": a place named after someone
         end = tokens[last].end()
         name = text[start:end]
         end = start + len(name.rstrip("."))
@@ -830,7 +858,8 @@ def _persons(
             and not (style == "mixed" and tokens[i - 1].group().rstrip(".") in ("MS", "PA", "ED", "OR"))
         )
         if title and (
-            (english and not surname and not first_name) or (style != "mixed" and folded in AFTER_TITLE_WORDS)
+            (english and not surname and not first_name)
+            or ((style != "mixed" or token[0].islower()) and folded in AFTER_TITLE_WORDS)
         ):
             # "Nurse Practitioner Dana Whitaker", "my doctor said": a role or a verb, not a name
             continue
@@ -918,6 +947,19 @@ def _plainly_a_date(month_day: str) -> bool:
     return month.startswith("0") or day.startswith("0") or int(day) >= 13
 
 
+EVENT_BEFORE = re.compile(
+    r"\b(?:re)?open(?:s|ing)?\b|\bclos(?:e|es|ed|ing)\b|\bholidays?\b|\bwebinar|\bseminar|\bfair\b|"
+    r"\bevents?\b|\bregistration|\bdeadline|\bgala\b|\bfestival|\bclass(?:es)?\b|\bdrive\b|\bjoin us\b",
+    _I,
+)
+FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|my|me|mine)\b", _I)
+
+
+def _event_date(text: str, start: int) -> bool:
+    """'our offices close at 5pm on Dec 24': an organisation's opening hours or event, not a person's date."""
+    return EVENT_BEFORE.search(text, max(0, start - 40), start) is not None and not FIRST_PERSON.search(text)
+
+
 def _dates(text: str, words: set[str]) -> Iterable[Span]:
     named = not MONTH_WORDS.isdisjoint(words)
     separated = DATE_SEPARATOR.search(text) is not None
@@ -939,6 +981,8 @@ def _dates(text: str, words: set[str]) -> Iterable[Span]:
                 and MONTH_DAY.fullmatch(value)
                 and DOSE_OR_TIME_AFTER.match(text, m.end())
             ):
+                continue
+            if pattern is NAMED_DATE and _event_date(text, m.start()):
                 continue
             yield m.start(), m.end(), "DATE"
     for m in MONTH_YEAR.finditer(text) if named else ():
@@ -1272,7 +1316,7 @@ TOPONYM = re.compile(
 )
 # On lower-cased text. "we", "our" and "us" are as often the organisation's voice ("our offices",
 # "the panel in Las Vegas") as a family's: with only those, a place needs a strong cue ("we live in").
-PERSONAL = re.compile(rf"\b(?:i|i'm|my|me|patient|family|{KIN}s?)\b")
+PERSONAL = re.compile(rf"\b(?:i|i'm|my|me|patient|family|{KIN}s?|we (?:live|lived|moved|rent|stay))\b")
 PERSONAL_WEAK = re.compile(r"\b(?:we|our|us|we're|we've)\b")
 
 
