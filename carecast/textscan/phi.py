@@ -81,15 +81,14 @@ PERSONAL_DATE_CUE = re.compile(
     _I,
 )
 
-AGE = re.compile(
-    r"(?<![\w.])(9\d|1[0-2]\d)(?=\s*(?:-|\s)?(?:years?[\s-]old|yrs?[\s-]old|yo\b|y/o|year-old|yr-old|\)?\s*years))"
-    r"|(?:\b(?:age[sd]?|turned|turning|is now|she's|he's)\s+)(9\d|1[0-2]\d)\b"
-    r"|(?<=[A-Za-z.], )(9\d|1[0-2]\d)(?=,)"
-    r"|\b(?:he|she|they|i|mom|dad|grandma|grandpa|who)\s+(?:is|was|'s|am|just turned)\s+(9\d|1[0-2]\d)\b"
-    r"(?!\s*(?:%|mg|lbs?|pounds|kg|min|minutes|days|degrees))"
-    r"|\((9\d|1[0-2]\d)\s*(?:yo|y/o|years old)?!*\)",
-    _I,
+AGE_YEARS_AFTER = re.compile(
+    r"\s*(?:-|\s)?(?:years?[\s-]old|yrs?[\s-]old|yo\b|y/o|year-old|yr-old|\)?\s*years)", _I
 )
+AGE_WORD_BEFORE = re.compile(r"\b(?:age[sd]?|turned|turning|is now|she's|he's)\s+$", _I)
+AGE_PERSON_BEFORE = re.compile(r"\b(?:he|she|they|i|who)\s+(?:is|was|'s|am|just turned)\s+$", _I)
+AGE_PAREN_AFTER = re.compile(r"\s*(?:yo|y/o|years old)?!*\)", _I)
+NOT_AN_AGE_AFTER = re.compile(r"\s*(?:%|mg|lbs?|pounds|kg|min|minutes|days|degrees|°|/|\.\d|percent|bpm)", _I)
+_NAME_END = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")  # "Carrie Sutton, 104,"
 
 STREET_TYPES = (
     r"st|street|ave|avenue|rd|road|dr|drive|ct|court|ln|lane|blvd|boulevard|way|pl|place|"
@@ -160,10 +159,8 @@ KIN = (
     r"goddaughter|godmother|godfather|toddler|newborn|infant|teen|classmate|colleague|landlord|tenant)"
 )
 _NOT_AN_AGE = r"(?!\s*(?:%|mg|lbs?|pounds|kg|min|minutes|days|degrees|°|/|\.\d|percent|bpm))"
-# "my great-aunt is 97", and after a name found in the text: "Earl Whitfield is 96".
-AGE_AFTER_KIN = re.compile(
-    rf"\b{KIN}\s+(?:is|was|'s|just turned|turned|turns|will be)\s+(9\d|1[0-2]\d)\b{_NOT_AN_AGE}", _I
-)
+# "my great-aunt is 97" (mom, dad, grandma...), and after a name found in the text: "Earl Whitfield is 96".
+AGE_KIN_BEFORE = re.compile(rf"\b{KIN}\s+(?:is|was|'s|just turned|turned|turns|will be)\s+$", _I)
 AGE_AFTER_NAME = re.compile(
     rf"\s+(?:is|was|just turned|turned|turns|will be|who is|who turned)\s+(9\d|1[0-2]\d)\b{_NOT_AN_AGE}", _I
 )
@@ -1094,14 +1091,30 @@ def _ids(text: str) -> Iterable[Span]:
         yield m.start(value_group), m.end(value_group), label
 
 
-def _ages(text: str) -> Iterable[Span]:
-    if not AGE_GATE.search(text):
-        return
-    for m in AGE.finditer(text):
-        group = next(i for i in range(1, 6) if m.group(i))
-        yield m.start(group), m.end(group), "AGE_OVER_89"
-    for m in AGE_AFTER_KIN.finditer(text):
-        yield m.start(1), m.end(1), "AGE_OVER_89"
+def _ages(text: str) -> list[Span]:
+    """Ages over 89: each number from 90 to 129 is checked against the words around it (faster than
+    one pattern with every context, tried at every position of every text)."""
+    found: list[Span] = []
+    for m in AGE_GATE.finditer(text):
+        s, e = m.span()
+        before = text[s - 1] if s else ""
+        after = text[e] if e < len(text) else ""
+        free_before = before != "." and not (before.isalnum() or before == "_")
+        free_after = not (after.isalnum() or after == "_")
+        lo = max(0, s - 30)
+        if (
+            (free_before and AGE_YEARS_AFTER.match(text, e))  # "94 years old", "101yo"
+            or (free_after and AGE_WORD_BEFORE.search(text, lo, s))  # "turned 95", "aged 90"
+            or (before == " " and after == "," and s >= 3 and text[s - 2] == "," and text[s - 3] in _NAME_END)
+            or (
+                free_after
+                and not NOT_AN_AGE_AFTER.match(text, e)
+                and (AGE_PERSON_BEFORE.search(text, lo, s) or AGE_KIN_BEFORE.search(text, lo, s))
+            )
+            or (before == "(" and AGE_PAREN_AFTER.match(text, e))  # "(92)"
+        ):
+            found.append((s, e, "AGE_OVER_89"))
+    return found
 
 
 def _addresses(text: str) -> Iterable[Span]:
@@ -1316,8 +1329,11 @@ TOPONYM = re.compile(
 )
 # On lower-cased text. "we", "our" and "us" are as often the organisation's voice ("our offices",
 # "the panel in Las Vegas") as a family's: with only those, a place needs a strong cue ("we live in").
-PERSONAL = re.compile(rf"\b(?:i|i'm|my|me|patient|family|{KIN}s?|we (?:live|lived|moved|rent|stay))\b")
-PERSONAL_WEAK = re.compile(r"\b(?:we|our|us|we're|we've)\b")
+PERSONAL_WORDS = (
+    frozenset(["i", "i'm", "i’m", "my", "me", "patient", "family"]) | KIN_WORDS | {f"{k}s" for k in KIN_WORDS}
+)
+PERSONAL_WE = frozenset(["live", "lived", "moved", "rent", "stay"])  # "we live in ..."
+PERSONAL_WEAK = frozenset(["we", "our", "us", "we're", "we’re", "we've", "we’ve"])
 
 
 def _after_at_org(text: str, tokens: list[re.Match[str]], lows: list[str], i: int) -> bool:
@@ -1357,7 +1373,7 @@ PLACE_CUE_PAIRS = PLACE_NEXT_PAIRS | {("based", "in")}
 
 def _locations(
     text: str,
-    lowered: str,
+    words: set[str],
     taken: list[Span],
     style: str,
     tokens: list[re.Match[str]],
@@ -1390,10 +1406,14 @@ def _locations(
         if (s and text[s - 1] in "@#/.:_") or _inside(s, taken):
             continue
         if personal is None:
-            if PERSONAL.search(lowered) or any(label == "PERSON" for *_, label in taken):
+            if (
+                not PERSONAL_WORDS.isdisjoint(words)
+                or any(label == "PERSON" for *_, label in taken)
+                or ("we" in words and not PERSONAL_WE.isdisjoint(words))
+            ):
                 personal = 2
             else:
-                personal = 1 if PERSONAL_WEAK.search(lowered) else 0
+                personal = 0 if PERSONAL_WEAK.isdisjoint(words) else 1
         if not personal:
             return
         cue = cue_word is not None
@@ -1491,7 +1511,7 @@ def find_phi(text: str) -> list[Span]:
         if digits >= 5:
             spans += list(_zip_and_city(text, lowered, addresses))
         spans += list(_dates(text, words))
-        spans += list(_ages(text))
+        spans += _ages(text)
     spans = _resolve(spans)
     style = _case_style(text)
     # Names and places start with a capital in mixed-case text; in all-caps or all-lower text, anywhere.
@@ -1508,7 +1528,7 @@ def find_phi(text: str) -> list[Span]:
             if age:
                 spans.append((age.start(1), age.end(1), "AGE_OVER_89"))
     spans = _resolve(spans)
-    spans += list(_locations(text, lowered, spans, style, tokens, lows, caps))
+    spans += list(_locations(text, words, spans, style, tokens, lows, caps))
     return _resolve(spans)
 
 
