@@ -1373,7 +1373,7 @@ PLACE_CUE_PAIRS = PLACE_NEXT_PAIRS | {("based", "in")}
 
 def _locations(
     text: str,
-    words: set[str],
+    text_words: set[str],
     taken: list[Span],
     style: str,
     tokens: list[re.Match[str]],
@@ -1407,13 +1407,13 @@ def _locations(
             continue
         if personal is None:
             if (
-                not PERSONAL_WORDS.isdisjoint(words)
+                not PERSONAL_WORDS.isdisjoint(text_words)
                 or any(label == "PERSON" for *_, label in taken)
-                or ("we" in words and not PERSONAL_WE.isdisjoint(words))
+                or ("we" in text_words and not PERSONAL_WE.isdisjoint(text_words))
             ):
                 personal = 2
             else:
-                personal = 0 if PERSONAL_WEAK.isdisjoint(words) else 1
+                personal = 0 if PERSONAL_WEAK.isdisjoint(text_words) else 1
         if not personal:
             return
         cue = cue_word is not None
@@ -1515,21 +1515,26 @@ def find_phi(text: str) -> list[Span]:
     spans = _resolve(spans)
     style = _case_style(text)
     # Names and places start with a capital in mixed-case text; in all-caps or all-lower text, anywhere.
-    caps = (
-        [j for j, t in enumerate(tokens) if t.group()[0].isupper() or (j and lows[j - 1] in TITLE_WORDS)]
-        if style == "mixed"
-        else range(len(tokens))
-    )
+    # In mixed case, also a lower-case word right after a title ("(dr reyes)").
+    if style != "mixed":
+        caps: Sequence[int] = range(len(tokens))
+    elif TITLE_WORDS.isdisjoint(words):
+        caps = [j for j, t in enumerate(tokens) if t.group()[0].isupper()]
+    else:
+        caps = [
+            j for j, t in enumerate(tokens) if t.group()[0].isupper() or (j and lows[j - 1] in TITLE_WORDS)
+        ]
     people = list(_persons(text, lowered, spans, style, tokens, lows, caps))
     spans += people
-    if people and digits:
-        for _, end, _ in people:
-            age = AGE_AFTER_NAME.match(text, end)
-            if age:
-                spans.append((age.start(1), age.end(1), "AGE_OVER_89"))
-    spans = _resolve(spans)
-    spans += list(_locations(text, words, spans, style, tokens, lows, caps))
-    return _resolve(spans)
+    if people:
+        if digits:
+            for _, end, _ in people:
+                age = AGE_AFTER_NAME.match(text, end)
+                if age:
+                    spans.append((age.start(1), age.end(1), "AGE_OVER_89"))
+        spans = _resolve(spans)
+    places = list(_locations(text, words, spans, style, tokens, lows, caps))
+    return _resolve(spans + places) if places else spans
 
 
 def _luhn(number: str) -> bool:
