@@ -75,16 +75,19 @@ def detect(engine: str, corpus: str, out: str) -> None:
     loaded = time.perf_counter() - started
     run("warm up: call Jane Doe at 617-555-0148")
     passes: list[float] = []
+    cpu: list[float] = []
     while not passes or (engine == "carecast" and (sum(passes) < MIN_SECONDS or len(passes) < 5)):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         predictions = [{"id": doc["id"], "spans": run(doc["text"])} for doc in texts]
         passes.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     Path(out).write_text("\n".join(json.dumps(p) for p in predictions) + "\n")
     print(
         json.dumps(
             {
                 "docs": len(texts),
                 "seconds": statistics.median(passes),
+                "cpu_seconds": statistics.median(cpu),
                 "first_pass_seconds": passes[0],
                 "passes": len(passes),
                 "load_seconds": loaded,
@@ -142,6 +145,7 @@ def main() -> int:
             scores = score(out, *(["--map", "presidio"] if engine == "presidio" else []))
             results[engine] = {
                 "rate": timing["docs"] / timing["seconds"],
+                "cpu_rate": timing["docs"] / timing["cpu_seconds"],
                 "first_rate": timing["docs"] / timing["first_pass_seconds"],
                 "passes": timing["passes"],
                 "load": timing["load_seconds"],
@@ -149,26 +153,38 @@ def main() -> int:
             }
     print()
     header = (
-        f"{'':10} {'docs/s':>9} {'load s':>7} {'exact P':>8} {'R':>6} {'F1':>6} {'overlap F1':>11} "
-        f"{'doc recall':>11} {'false alarms':>13}"
+        f"{'':10} {'docs/s':>9} {'cpu docs/s':>11} {'load s':>7} {'exact P':>8} {'R':>6} {'F1':>6} "
+        f"{'overlap P':>10} {'R':>6} {'F1':>6} {'doc recall':>11} {'false alarms':>13}"
     )
     print(header)
     for engine, r in results.items():
         ex, ov, doc = r["exact"], r["overlap"], r["doc"]
         print(
-            f"{engine:10} {r['rate']:9.0f} {r['load']:7.1f} {ex['precision']:8.3f} {ex['recall']:6.3f} "
-            f"{ex['f1']:6.3f} {ov['f1']:11.3f} {doc['recall']:11.3f} "
-            f"{doc['false_alarm_rate_on_phi_free_docs']:13.3f}"
+            f"{engine:10} {r['rate']:9.0f} {r['cpu_rate']:11.0f} {r['load']:7.1f} {ex['precision']:8.3f} "
+            f"{ex['recall']:6.3f} {ex['f1']:6.3f} {ov['precision']:10.3f} {ov['recall']:6.3f} "
+            f"{ov['f1']:6.3f} {doc['recall']:11.3f} {doc['false_alarm_rate_on_phi_free_docs']:13.3f}"
         )
-    ratio = results["carecast"]["rate"] / results["presidio"]["rate"]
-    first = results["carecast"]["first_rate"] / results["presidio"]["rate"]
-    ours = results["carecast"]
+    print("\nper label, exact F1 / overlap F1 (gold spans):")
+    labels = results["carecast"]["exact"]["per_label"]
+    print(f"{'':16}" + "".join(f"{engine:>22}" for engine in results))
+    for label in labels:
+        cells = []
+        for r in results.values():
+            ex = r["exact"]["per_label"].get(label, {})
+            ov = r["overlap"]["per_label"].get(label, {})
+            cells.append(f"{ex.get('f1', 0.0):.3f} / {ov.get('f1', 0.0):.3f} ({labels[label]['gold']})")
+        print(f"{label:16}" + "".join(f"{c:>22}" for c in cells))
+    ours, theirs = results["carecast"], results["presidio"]
+    ratio = ours["rate"] / theirs["rate"]
+    cpu_ratio = ours["cpu_rate"] / theirs["cpu_rate"]
+    first = ours["first_rate"] / theirs["rate"]
     print(
         f"\ncarecast is {ratio:.0f} times Presidio's documents per second (goal: 100), median of "
-        f"{ours['passes']} passes; its first pass alone: {ours['first_rate']:.0f} docs/s, {first:.0f} times."
+        f"{ours['passes']} passes; {cpu_ratio:.0f} times by CPU time (less sensitive to other work on the "
+        f"machine); its first pass alone: {ours['first_rate']:.0f} docs/s, {first:.0f} times."
     )
     goals = {
-        "speed >= 100x": ratio >= 100,
+        "speed >= 100x (wall clock and CPU time)": min(ratio, cpu_ratio) >= 100,
         "exact F1 >= 0.90": results["carecast"]["exact"]["f1"] >= 0.90,
         "doc recall >= 0.98": results["carecast"]["doc"]["recall"] >= 0.98,
         "false alarms <= 0.05": results["carecast"]["doc"]["false_alarm_rate_on_phi_free_docs"] <= 0.05,
