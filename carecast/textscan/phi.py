@@ -169,7 +169,9 @@ KIN = (
     r"stepmom|stepson|stepdaughter|cousin|niece|nephew|friend|baby|kid|child|boyfriend|girlfriend|spouse|"
     r"neighbor|neighbour|coworker|boss|roommate|caregiver|grandson|granddaughter|twin|pop|pops|mommy|daddy|"
     r"grandad|granddad|gramps|nanna|abuela|abuelo|hubby|bestie|sis|bro|stepsister|stepbrother|godson|"
-    r"goddaughter|godmother|godfather|toddler|newborn|infant|teen|classmate|colleague|landlord|tenant)"
+    r"goddaughter|godmother|godfather|toddler|newborn|infant|teen|classmate|colleague|landlord|tenant|"
+    r"great-aunt|great-uncle|great-grandma|great-grandpa|great-grandmother|great-grandfather|"
+    r"mother-in-law|father-in-law|sister-in-law|brother-in-law|son-in-law|daughter-in-law)"
 )
 _NOT_AN_AGE = r"(?!\s*(?:%|mg|lbs?|pounds|kg|min|minutes|days|degrees|°|/|\.\d|percent|bpm))"
 # "my great-aunt is 97" (mom, dad, grandma...), and after a name found in the text: "Earl Whitfield is 96".
