@@ -108,10 +108,15 @@ STREET_TYPES = (
     r"ter|terrace|trl|trail|cir|circle|pkwy|parkway|hwy|highway|sq|square|loop|row|run|path|pike|"
     r"crossing|xing|cv|cove|pt|point|ridge|view|alley|walk"
 )
+MAIN_STREET_TYPES = (
+    r"st|street|ave|avenue|rd|road|dr|drive|ct|court|ln|lane|blvd|boulevard|way|pl|place|ter|terrace|"
+    r"trl|trail|cir|circle|pkwy|parkway|hwy|highway"
+)
 STREET_KEY = re.compile(rf"\d\s+(?:\S+\s+){{0,5}}?(?:{STREET_TYPES})\b")
 ADDRESS = re.compile(
     rf"(?<![\w#:/.-])\d{{1,6}}\s+(?:[NSEW]|N[EW]|S[EW]|north|south|east|west)?\.?\s*"
     rf"(?P<name>(?:[A-Za-z0-9][\w'’.-]*\s+){{1,4}}?)(?:{STREET_TYPES})\b\.?"
+    rf"(?:\s+(?:{MAIN_STREET_TYPES})\b\.?)?"  # "Quarry Ridge Ct", "Forest View Dr"
     rf"(?:,?\s+(?:apt|apartment|suite|ste|unit|#|no\.?|fl|floor|rm|room)\.?\s*#?\s*\w+)?"
     rf"|\bp\.?\s?o\.?\s+box\s+\d+",
     _I,
@@ -581,15 +586,29 @@ def _extend(text: str, tokens: list[re.Match[str]], i: int, style: str) -> int:
         if text[before.end() : tokens[j].start()] != " " or before.group()[-2:].lower() in ("'s", "’s"):
             break
         token = tokens[j].group()
-        _, _, initial, stop, english, first, surname, _ = _info(token)
+        folded, _, initial, stop, english, first, surname, _ = _info(token)
         if initial and (not mixed or token[0].isupper()):
             end = j
             continue
-        if (mixed and not token[0].isupper()) or stop:
-            break
+        if (
+            (mixed and not token[0].isupper())
+            or stop
+            or (len(folded) == 2 and token.isupper() and folded in _L.us_states)
+        ):
+            break  # "Lawrence KS": a state code ends it
         if english:
             if mixed and (surname or first):
                 end = j  # "Emily White"
+                continue
+            if (
+                mixed
+                and j == end + 1
+                and folded not in _L.common_words
+                and (folded not in _L.places or surname)
+                and not token.isupper()
+                and not before.group().endswith(".")
+            ):
+                end = j  # "Gwendolyn Achterberg": in the CMU dictionary, but no everyday word
                 continue
             break
         end = j  # a surname, another given name, or a name we have no list for
@@ -815,6 +834,13 @@ def _persons(
         folded, never, _, _, english, first_name, surname, unknown = info_of(token) or _info(token)
         if never or (start and text[start - 1] in "@#/_:.-") or (taken and _inside(start, taken)):
             continue
+        if (
+            style == "mixed"
+            and len(token) > 2
+            and token.isupper()
+            and (not i or lows[i - 1] not in TITLE_WORDS)
+        ):
+            continue  # "CPAP", "HLTH": in mixed-case text a word in capitals is an acronym
         if not (first_name or unknown) and (
             i == 0 or (lows[i - 1] not in NAME_CUE_WORDS and lows[i - 1].rstrip("s") not in KIN_WORDS)
         ):
@@ -850,8 +876,6 @@ def _persons(
         ):
             continue  # an ordinary word is a name only right after a title or a strong cue
         last = _extend(text, tokens, i, style)
-        if last > i and lows[last] in PLACE_TAILS and folded in _L.places:
-            continue  # "Lincoln Park", "Jackson Square": a place named after someone
         end = tokens[last].end()
         name = text[start:end]
         end = start + len(name.rstrip("."))
@@ -875,6 +899,15 @@ def _persons(
         ):
             # "Nurse Practitioner Dana Whitaker", "my doctor said": a role or a verb, not a name
             continue
+        if (
+            last > i
+            and not title
+            and (
+                (lows[last] in PLACE_TAILS and folded in _L.places)
+                or lexicon.fold(text[start : tokens[last].end()].rstrip(".")) in _L.places
+            )
+        ):
+            continue  # "Lincoln Park", "Des Moines": a place
         strong = spaced and (
             word1 in STRONG_WORDS
             or word1.rstrip("s") in KIN_WORDS

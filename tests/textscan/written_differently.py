@@ -1,8 +1,9 @@
 # ruff: noqa: E501  (one labelled text a line reads best)
 """Texts written by hand in styles the labelled corpus does not use (forum updates, thank-you notes,
 form pastes, organisation announcements), with the spans a reviewer would mark under the corpus's
-conventions. Both halves were written before the detector saw them; their misses led to the rules for
-titles, organisation voice, event dates and "from <drug>". A check that rules
+conventions. Each of the three parts was written before the detector saw it (first-look exact F1 0.89,
+0.82 and 0.81); their misses led to the rules for titles, organisation voice, event dates, "from
+<drug>", surnames the CMU dictionary lists, acronyms and two-word street types. A check that rules
 generalise beyond the generated corpus, not a benchmark."""
 
 from __future__ import annotations
@@ -193,4 +194,54 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     ),
     ("Free parking in Garage B for patients with a validated ticket.", []),
     ("Dosing: 0.5 mg weekly for 4 weeks then 1 mg", []),
+    (
+        "Day 14 in the ICU with my brother Dmitri. Docs say the next 48 hrs are critical. Please pray.",
+        [("Dmitri", "PERSON")],
+    ),
+    (
+        "Anyone else get a bill for $2,400 after an ER visit at Mercy? Acct no. 77120-4431",
+        [("77120-4431", "ACCOUNT")],
+    ),
+    ("Excited to announce our new pediatric wing opens March 3rd! Tours at 10am and 2pm.", []),
+    (
+        "Hi, I'm Gwendolyn Achterberg, my father passed on 6/21/2023 and I need his records",
+        [("Gwendolyn Achterberg", "PERSON"), ("6/21/2023", "DATE")],
+    ),
+    (
+        "My grandmother, Ruth Ellen Pike, 99, from Bozeman, finally got her hip done",
+        [("Ruth Ellen Pike", "PERSON"), ("99", "AGE_OVER_89"), ("Bozeman", "LOCATION")],
+    ),
+    ("Tip: keep a list of your meds and doses, e.g. lisinopril 10 mg daily.", []),
+    (
+        "pls update my address to 1530 Quarry Ridge Ct, Lawrence KS 66049",
+        [("1530 Quarry Ridge Ct", "ADDRESS"), ("Lawrence", "LOCATION"), ("66049", "ZIP")],
+    ),
+    ("The CDC recommends RSV vaccines for adults 75 and older.", []),
+    ("shoutout to the night nurse Alejandro who sat with my mom at 3am", [("Alejandro", "PERSON")]),
+    ("Fax: 312.555.0177 | Records dept, 3rd floor", [("312.555.0177", "PHONE")]),
+    ("Our 5K for cancer research raised $48,000! Thanks to all 600 runners.", []),
+    (
+        "Patient portal username: jdoe_1962, password reset not working, DOB 1962-08-30",
+        [("1962-08-30", "DATE")],
+    ),
+    (
+        "My twins were born at 31 weeks on Feb 9, 2021 and spent 40 days in the NICU",
+        [("Feb 9, 2021", "DATE")],
+    ),
+    ("Is it normal for a CPAP (serial 23041178KX) to leak this much?", [("23041178KX", "DEVICE_ID")]),
+    (
+        "Welcome Dr. Aisha Rahman, our new endocrinologist, now seeing patients in Westbrook!",
+        [("Aisha Rahman", "PERSON")],
+    ),
+    ("had my colonoscopy today, 10/10 would not recommend the prep lol", []),
+    ("My husband is 91 and the home care agency keeps sending different aides", [("91", "AGE_OVER_89")]),
+    ("Seasonal allergies? Try rinsing with saline twice a day.", []),
+    (
+        "Can someone call Mrs. Fitzgerald back at 208-555-0163 about her biopsy?",
+        [("Fitzgerald", "PERSON"), ("208-555-0163", "PHONE")],
+    ),
+    (
+        "We're hiring nurses in Tucson and Phoenix! Apply at careers.desertcare.org",
+        [("careers.desertcare.org", "URL")],
+    ),
 ]
