@@ -128,7 +128,7 @@ ZIP_WORD = re.compile(r"\b(?:zip(?:\s?code)?|postal code)\W{0,4}(\d{5}(?:-\d{4})
 
 ID_CONTEXTS: dict[str, str] = {
     "MRN": r"mrn|medical record(?: number| no\.?| #)?|med(?:ical)? rec(?:ord)?(?: #| no\.?| number)?|"
-    r"chart(?: number| #| no\.?)|patient id|patient number",
+    r"chart(?: number| #| no\.?)|patient id|patient number|patient #",
     "HEALTH_PLAN_ID": r"(?:bcbs|blue cross|aetna|cigna|humana|united(?:healthcare)?|uhc|kaiser|anthem|"
     r"tricare|"
     r"molina|centene|ambetter|oscar)(?: member)? (?:id|#|number|no\.?)|member id|member number|member #|"
@@ -136,7 +136,8 @@ ID_CONTEXTS: dict[str, str] = {
     r"insurance number|subscriber id|plan id|health plan(?: id| number)?|medicaid(?: id| number| #)?|"
     r"medicare(?: id| number| #)?|beneficiary(?: id| number)|group number",
     "ACCOUNT": r"acct|account(?: number| no\.?| #| id)?|billing (?:account|number)|invoice(?: number| #)?|"
-    r"statement(?: number| #)",
+    r"statement(?: number| #)|claim(?: number| no\.?| #| id)?|rx(?: number| no\.?| #)?|"
+    r"prescription(?: number| no\.?| #)",
     "LICENSE": r"(?:driver'?s |nursing |medical |professional |dl )?licen[cs]e(?: number| no\.?| #)?|dl|"
     r"npi|dea(?: number| #)?|certificate(?: number| no\.?| #)?|permit(?: number| #)?",
     "DEVICE_ID": r"imei|serial(?: number| no\.?| #)?|s/?n|device id|device serial|mac address|udid|"
@@ -764,6 +765,7 @@ WEAK_WORDS = frozenset(["for", "by", "from", "call", "with", "to", "and", "w"])
 # "spoke with Kwame"): a first name after them is a name; so is a word no list knows after the
 # conversational ones (not after "thanks", which also precedes organisations and products).
 THANKS_WORDS = frozenset(["thanks", "thx", "ty", "shoutout", "kudos", "hi", "hey", "hello", "dear"])
+VOICE_ASSISTANTS = frozenset(["siri", "alexa", "cortana", "google", "bixby"])
 THANKS_PAIRS = frozenset([("thank", "you"), ("out", "to"), ("kudos", "to"), ("off", "to")])
 TALKED_PAIRS = frozenset(
     [
@@ -940,7 +942,7 @@ def _persons(
         elif last > i and style == "mixed" and first_name and not english:
             accepted = True  # "Reynaldo Montenegro": a first name and a second name, no cue needed
         elif spaced and (word1 in THANKS_WORDS or (word2, word1) in THANKS_PAIRS):
-            accepted = first_name and not english
+            accepted = first_name and not english and folded not in VOICE_ASSISTANTS  # not "Hey Siri"
         elif spaced and (word2, word1) in TALKED_PAIRS:
             accepted = (first_name and not english) or unknown
         if accepted and not strong:
@@ -994,7 +996,8 @@ def _plainly_a_date(month_day: str) -> bool:
 
 EVENT_BEFORE = re.compile(
     r"\b(?:re)?open(?:s|ing)?\b|\bclos(?:e|es|ed|ing)\b|\bholidays?\b|\bwebinar|\bseminar|\bfair\b|"
-    r"\bevents?\b|\bregistration|\bdeadline|\bgala\b|\bfestival|\bclass(?:es)?\b|\bdrive\b|\bjoin us\b",
+    r"\bevents?\b|\bregistration|\bdeadline|\bgala\b|\bfestival|\bclass(?:es)?\b|\bdrive\b|\bjoin us\b|"
+    r"\bwalk\b|\brun\b|\brace\b|\b5k\b|\benrol(?:l)?ment\b|\bannual\b|\bends\b|\bbegins\b",
     _I,
 )
 FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|my|me|mine)\b", _I)
@@ -1041,7 +1044,7 @@ ID_START = re.compile(
     r"anthem|tricare|molina|centene|ambetter|oscar|member|policy|insurance|subscriber|plan|health|medicaid|"
     r"medicare|beneficiary|group|acct|account|billing|invoice|statement|driver'?s|driver|nursing|"
     r"professional|dl|licen[cs]e|npi|dea|certificate|permit|imei|serial|s/?n|device|mac|udid|pacemaker|pump|"
-    r"vin|plate|tag)\b"
+    r"vin|plate|tag|claim|rx|prescription)\b"
 )
 
 
@@ -1106,6 +1109,9 @@ ID_FIRST_WORDS = frozenset(
         "vin",
         "plate",
         "tag",
+        "claim",
+        "rx",
+        "prescription",
     ]
 )
 

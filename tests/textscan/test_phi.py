@@ -96,6 +96,8 @@ def test_spans_follow_the_corpus_conventions():
         ("Member ID: W2849 11873, claim denied", [("W2849 11873", "HEALTH_PLAN_ID")]),
         ("Appt confirmed for 10:30 with Dr. Nguyen", [("Nguyen", "PERSON")]),  # not the address "30 with Dr."
         ("my mother-in-law Ruth is 99", [("Ruth", "PERSON"), ("99", "AGE_OVER_89")]),
+        ("Thx! my claim # is CLM-2024-558812", [("CLM-2024-558812", "ACCOUNT")]),
+        ("Patient #A-77812-C called twice about her biopsy", [("A-77812-C", "MRN")]),
         ("Hi, I'm Gwendolyn Achterberg, I need my records", [("Gwendolyn Achterberg", "PERSON")]),
         (
             "pls update my address to 1530 Quarry Ridge Ct, Lawrence KS 66049",
@@ -123,6 +125,8 @@ def test_phrasings_beyond_the_corpus(text, expected):
         "Take 2 tablets, 1/2 if you weigh under 50 kg; rate your pain 7/10",
         "Is it normal for a CPAP to leak this much? my mask is new",  # an acronym, not a name
         "Des Moines hospitals at capacity as RSV surges",
+        "Hey Siri remind me to take my 10mg at 9pm",
+        "Medicare Part D enrollment ends Dec 7. Questions? Call us.",
         "We're raising money for our hospice at Mercy General. Updates soon",
     ],
 )

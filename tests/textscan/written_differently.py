@@ -1,9 +1,9 @@
 # ruff: noqa: E501  (one labelled text a line reads best)
 """Texts written by hand in styles the labelled corpus does not use (forum updates, thank-you notes,
 form pastes, organisation announcements), with the spans a reviewer would mark under the corpus's
-conventions. Each of the three parts was written before the detector saw it (first-look exact F1 0.89,
-0.82 and 0.81); their misses led to the rules for titles, organisation voice, event dates, "from
-<drug>", surnames the CMU dictionary lists, acronyms and two-word street types. A check that rules
+conventions. Each of the four parts was written before the detector saw it (first-look exact F1 0.89,
+0.82, 0.81 and 0.83); their misses led to the rules for titles, organisation voice, event dates, "from
+<drug>", surnames the CMU dictionary lists, acronyms, two-word street types, claim and Rx numbers. A check that rules
 generalise beyond the generated corpus, not a benchmark."""
 
 from __future__ import annotations
@@ -244,4 +244,48 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
         "We're hiring nurses in Tucson and Phoenix! Apply at careers.desertcare.org",
         [("careers.desertcare.org", "URL")],
     ),
+    (
+        "Name: Oluwaseun Bakare\nDOB: 05/30/1944\nPhone: 773-555-0110\nReason: refill",
+        [("Oluwaseun Bakare", "PERSON"), ("05/30/1944", "DATE"), ("773-555-0110", "PHONE")],
+    ),
+    (
+        "URGENT!!! MY MOTHER CARMEN RUIZ IS IN THE ER AT ST JOSEPH AND NOBODY WILL TELL US ANYTHING",
+        [("CARMEN RUIZ", "PERSON")],
+    ),
+    ('lol my doc literally said "just lose weight" 🙄 #fatphobia', []),
+    ("Thx for the quick reply! my claim # is CLM-2024-558812", [("CLM-2024-558812", "ACCOUNT")]),
+    ("Mi abuela Dolores tiene 93 años y la atendieron muy bien, gracias", [("Dolores", "PERSON")]),
+    (
+        'In loving memory of Harold "Hal" Jennings, who passed away peacefully on January 9th.',
+        [("Harold", "PERSON"), ("Jennings", "PERSON"), ("January 9th", "DATE")],
+    ),
+    ("Heat advisory in effect through Thursday. Check on elderly neighbors!", []),
+    ("My kid's school nurse, Ms. Park, caught the rash early. Bless her.", [("Park", "PERSON")]),
+    ("RX# 6612093 ready for pickup? I'm at the Walgreens on Main", [("6612093", "ACCOUNT")]),
+    (
+        "The 2nd annual Heart Walk is Sept 21 at Riverside Park. Register at heartwalk.org",
+        [("heartwalk.org", "URL")],
+    ),
+    (
+        "Need a note for work: Jamal Washington, seen 8/14 for a sprained ankle",
+        [("Jamal Washington", "PERSON"), ("8/14", "DATE")],
+    ),
+    (
+        "anyone know if dr. kowalczyk at the spine center is good? my back is killing me",
+        [("kowalczyk", "PERSON")],
+    ),
+    ("We celebrated Grandpa Joe's 100th birthday at Sunrise Senior Living today!", [("Joe", "PERSON")]),
+    ("Our stroke team hit a door-to-needle time of 28 minutes this quarter.", []),
+    ("Patient #A-77812-C called twice about her biopsy, pls call back", [("A-77812-C", "MRN")]),
+    ("Got my flu shot at the Costco in Kirkland, took 5 min", [("Kirkland", "LOCATION")]),
+    ("Hey Siri remind me to take my 10mg at 9pm", []),
+    (
+        "tiffany.nguyen88@outlook.com is my new email, please update my chart",
+        [("tiffany.nguyen88@outlook.com", "EMAIL")],
+    ),
+    (
+        "My son Ezekiel has been in PICU since Oct 3. Day 12. Still intubated.",
+        [("Ezekiel", "PERSON"), ("Oct 3", "DATE")],
+    ),
+    ("Medicare Part D enrollment ends Dec 7. Questions? Call 1-800-MEDICARE.", []),
 ]
