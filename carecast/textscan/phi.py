@@ -587,7 +587,7 @@ def _extend(text: str, tokens: list[re.Match[str]], i: int, style: str) -> int:
         if text[before.end() : tokens[j].start()] != " " or before.group()[-2:].lower() in ("'s", "’s"):
             break
         token = tokens[j].group()
-        folded, _, initial, stop, english, first, surname, _ = _info(token)
+        folded, _, initial, stop, english, first, surname, _, _, _ = _info(token)
         if initial and (not mixed or token[0].isupper()):
             end = j
             continue
@@ -616,7 +616,7 @@ def _extend(text: str, tokens: list[re.Match[str]], i: int, style: str) -> int:
     return end
 
 
-WordInfo = tuple[str, bool, bool, bool, bool, bool, bool, bool]
+WordInfo = tuple[str, bool, bool, bool, bool, bool, bool, bool, bool, bool]
 _INFO: dict[str, WordInfo] = {}
 
 
@@ -624,7 +624,7 @@ def _info(token: str) -> WordInfo:
     """What the dictionaries say about a token, remembered: the same words come back in every text.
 
     (folded word, never starts a name, initial, ends a name, ordinary English, first name, surname,
-    unknown to every list)"""
+    unknown to every list, in capitals (an acronym in mixed-case text), a name only after a cue)"""
     info = _INFO.get(token)
     if info is None:
         folded = lexicon.fold(_word(token))
@@ -647,6 +647,8 @@ def _info(token: str) -> WordInfo:
             _is_first(folded),
             folded in _L.surnames,
             _unknown(folded),
+            len(token) > 2 and token.isupper(),
+            not (_is_first(folded) or _unknown(folded)),
         )
         if len(_INFO) > 200_000:  # bounded: a long-running process sees new words forever
             _INFO.clear()
@@ -827,26 +829,26 @@ def _persons(
     public: bool | None = None  # looked up only when a name is found
     skip_to = 0
     info_of = _INFO.get
+    mixed = style == "mixed"
     for i in caps:
         if i < skip_to:
             continue
         match = tokens[i]
         token = match.group()
         start = match.start()
-        folded, never, _, _, english, first_name, surname, unknown = info_of(token) or _info(token)
-        if never or (start and text[start - 1] in "@#/_:.-") or (taken and _inside(start, taken)):
+        folded, never, _, _, english, first_name, surname, unknown, capitals, needs_cue = info_of(
+            token
+        ) or _info(token)
+        if never:
             continue
-        if (
-            style == "mixed"
-            and len(token) > 2
-            and token.isupper()
-            and (not i or lows[i - 1] not in TITLE_WORDS)
-        ):
-            continue  # "CPAP", "HLTH": in mixed-case text a word in capitals is an acronym
-        if not (first_name or unknown) and (
+        if needs_cue and (
             i == 0 or (lows[i - 1] not in NAME_CUE_WORDS and lows[i - 1].rstrip("s") not in KIN_WORDS)
         ):
             continue  # neither a first name nor an unknown word: a name only after a title or strong cue
+        if capitals and mixed and (not i or lows[i - 1] not in TITLE_WORDS):
+            continue  # "CPAP", "HLTH": in mixed-case text a word in capitals is an acronym
+        if (start and text[start - 1] in "@#/_:.-") or (taken and _inside(start, taken)):
+            continue
         if i == 0:
             word2, word1, gap1, gap2 = "", "", text[:start], ""
         else:
@@ -1116,24 +1118,29 @@ ID_FIRST_WORDS = frozenset(
 )
 
 
-def _id_matches(text: str) -> Iterable[re.Match[str]]:
-    lowered = text.lower()
+def _id_matches(
+    text: str, lowered: str, tokens: list[re.Match[str]], lows: list[str]
+) -> Iterable[re.Match[str]]:
     if len(lowered) != len(text):  # a rare letter changed length when lower-cased: scan the slow way
         yield from ID_ANY.finditer(text)
         return
+    if any("-" in low or "'" in low or "’" in low for low in lows):
+        starts: Iterable[int] = (m.start() for m in ID_START.finditer(lowered))  # "patient-id"
+    else:  # the context words start words: try the pattern only at the words that can begin one
+        starts = [t.start() for t, low in zip(tokens, lows, strict=True) if low in ID_FIRST_WORDS]
     reached = 0
-    for start in ID_START.finditer(lowered):
-        if start.start() < reached:
+    for start in starts:
+        if start < reached:
             continue
-        m = ID_ANY_LOWER.match(lowered, start.start())
+        m = ID_ANY_LOWER.match(lowered, start)
         if m is not None:
             reached = m.end()
             yield m
 
 
-def _ids(text: str) -> Iterable[Span]:
+def _ids(text: str, lowered: str, tokens: list[re.Match[str]], lows: list[str]) -> Iterable[Span]:
     value_group = len(ID_ORDER) + 1
-    for m in _id_matches(text):
+    for m in _id_matches(text, lowered, tokens, lows):
         label = next(name for name in ID_ORDER if m.group(name))
         value = text[m.start(value_group) : m.end(value_group)]
         if label == "VEHICLE_ID" and not (len(value) == 17 or PLATE_FORMAT.match(value.upper())):
@@ -1554,7 +1561,7 @@ def find_phi(text: str) -> list[Span]:
         if "ss" in lowered or "social" in lowered:
             spans += [(m.start(1), m.end(1), "SSN") for m in SSN_CONTEXT.finditer(text)]
     if digits >= 3 and not ID_FIRST_WORDS.isdisjoint(words):
-        spans += list(_ids(text))
+        spans += list(_ids(text, lowered, tokens, lows))
     if digits >= 10 and SEVEN_DIGITS.search(text):
         if digits >= 13:
             spans += [(m.start(), m.end(), "ACCOUNT") for m in CARD.finditer(text) if _luhn(m.group())]
