@@ -933,6 +933,8 @@ def _persons(
             )
         elif after_punct and SIGN_OFF.match(text[end:]):
             accepted = (first_name and not english) or unknown  # "... it never posted. Paulina"
+        elif after_punct and "," in gap1 and text[end : end + 1] in ("!", "?", "."):
+            accepted = first_name and not english  # "Thanks for writing, Maria!"
         elif STRONG_RIGHT.match(text[end : end + 25]):
             accepted = first_name or unknown
         elif right and unknown:

@@ -97,6 +97,7 @@ def test_spans_follow_the_corpus_conventions():
         ("Appt confirmed for 10:30 with Dr. Nguyen", [("Nguyen", "PERSON")]),  # not the address "30 with Dr."
         ("my mother-in-law Ruth is 99", [("Ruth", "PERSON"), ("99", "AGE_OVER_89")]),
         ("Thx! my claim # is CLM-2024-558812", [("CLM-2024-558812", "ACCOUNT")]),
+        ("Thanks for choosing us for your surgery, Maria!", [("Maria", "PERSON")]),
         ("Patient #A-77812-C called twice about her biopsy", [("A-77812-C", "MRN")]),
         ("Hi, I'm Gwendolyn Achterberg, I need my records", [("Gwendolyn Achterberg", "PERSON")]),
         (
