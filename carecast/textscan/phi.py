@@ -1443,7 +1443,17 @@ def _locations(
     lows: list[str],
     caps: Sequence[int],
 ) -> Iterable[Span]:
-    personal: int | None = None  # a town in the news is not PHI; it is when it is tied to a person
+    # A town in the news is not PHI; it is when it is tied to a person (2), or only to "we"/"our" (1).
+    if (
+        not PERSONAL_WORDS.isdisjoint(text_words)
+        or any(label == "PERSON" for *_, label in taken)
+        or ("we" in text_words and not PERSONAL_WE.isdisjoint(text_words))
+    ):
+        personal = 2
+    elif PERSONAL_WEAK.isdisjoint(text_words):
+        return
+    else:
+        personal = 1
     has_at = "at" in lows
     # A place follows a cue word, or comes up to five words after "at" ("at Lakeside Health Seattle").
     candidates = [
@@ -1468,17 +1478,6 @@ def _locations(
             continue
         if (s and text[s - 1] in "@#/.:_") or _inside(s, taken):
             continue
-        if personal is None:
-            if (
-                not PERSONAL_WORDS.isdisjoint(text_words)
-                or any(label == "PERSON" for *_, label in taken)
-                or ("we" in text_words and not PERSONAL_WE.isdisjoint(text_words))
-            ):
-                personal = 2
-            else:
-                personal = 0 if PERSONAL_WEAK.isdisjoint(text_words) else 1
-        if not personal:
-            return
         cue = cue_word is not None
         org = at_org_word or (
             after_at and re.match(r"\s*[?,]", text[match.end() : match.end() + 2]) is not None
