@@ -1012,34 +1012,35 @@ def _event_date(text: str, start: int) -> bool:
     return EVENT_BEFORE.search(text, max(0, start - 40), start) is not None and not FIRST_PERSON.search(text)
 
 
-def _dates(text: str, words: set[str]) -> Iterable[Span]:
-    named = not MONTH_WORDS.isdisjoint(words)
-    separated = DATE_SEPARATOR.search(text) is not None
-    patterns = ((ISO_DATE, NUMERIC_DATE) if separated else ()) + ((NAMED_DATE,) if named else ())
-    for pattern in patterns:
-        for m in pattern.finditer(text):
+def _dates(text: str, words: set[str]) -> list[Span]:
+    found: list[Span] = []
+    if DATE_SEPARATOR.search(text) is not None:
+        if "-" in text:
+            found += [(m.start(), m.end(), "DATE") for m in ISO_DATE.finditer(text)]
+        for m in NUMERIC_DATE.finditer(text):
             value = m.group()
-            if pattern is NUMERIC_DATE and m.group(1) == "-" and value.count("-") == 1:
+            if m.group(1) == "-" and value.count("-") == 1:
                 continue  # "3-4 times"
             if (
-                pattern is NUMERIC_DATE
-                and value.count("/") == 1
+                value.count("/") == 1
                 and not _plainly_a_date(value)
                 and not PERSONAL_DATE_CUE.search(text, max(0, m.start() - 24), m.start())
             ):
                 continue  # "1/2 tab", "7/10 pain": a bare month/day needs a cue such as "since" or "DOB"
-            if (
-                pattern is NAMED_DATE
-                and MONTH_DAY.fullmatch(value)
-                and DOSE_OR_TIME_AFTER.match(text, m.end())
-            ):
-                continue
-            if pattern is NAMED_DATE and _event_date(text, m.start()):
-                continue
-            yield m.start(), m.end(), "DATE"
-    for m in MONTH_YEAR.finditer(text) if named else ():
-        if PERSONAL_DATE_CUE.search(text[max(0, m.start() - 25) : m.start()]):
-            yield m.start(1), m.end(1), "DATE"
+            found.append((m.start(), m.end(), "DATE"))
+    if MONTH_WORDS.isdisjoint(words):
+        return found
+    for m in NAMED_DATE.finditer(text):
+        if MONTH_DAY.fullmatch(m.group()) and DOSE_OR_TIME_AFTER.match(text, m.end()):
+            continue  # "May 5 mg"
+        if _event_date(text, m.start()):
+            continue
+        found.append((m.start(), m.end(), "DATE"))
+    if "19" in text or "20" in text:  # "March 2019"
+        for m in MONTH_YEAR.finditer(text):
+            if PERSONAL_DATE_CUE.search(text[max(0, m.start() - 25) : m.start()]):
+                found.append((m.start(1), m.end(1), "DATE"))
+    return found
 
 
 # The first word of every context phrase above: the full pattern is tried only where one stands.
@@ -1572,7 +1573,7 @@ def find_phi(text: str) -> list[Span]:
         spans += addresses
         if digits >= 5:
             spans += list(_zip_and_city(text, lowered, addresses))
-        spans += list(_dates(text, words))
+        spans += _dates(text, words)
         spans += _ages(text)
     spans = _resolve(spans)
     style = _case_style(text)
