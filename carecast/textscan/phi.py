@@ -87,6 +87,11 @@ NAMED_DATE = re.compile(
     _I,
 )
 MONTH_YEAR = re.compile(rf"(?<![\w])({MONTHS}\s+(?:19|20)\d\d)(?![\w])", _I)
+STRONG_DATE_CUE = re.compile(
+    r"\b(?:born|dob|d\.o\.b|birth(?:day|date)?|admitted|discharged|diagnosed|died|passed|surgery|"
+    r"delivered|due|appointment|appt|procedure|seen|scheduled|rescheduled)\W{0,8}(?:on\W{1,3})?$",
+    _I,
+)
 PERSONAL_DATE_CUE = re.compile(
     r"\b(?:born|dob|d\.o\.b|birth(?:day|date)?|since|admitted|discharged|diagnosed|died|passed|surgery|"
     r"delivered|due|visit(?:ed)?|seen|appointment|procedure|on|before|after|from|until|by|was|is|test|"
@@ -1471,6 +1476,10 @@ def _locations(
         cue_word = word1 if plain and word1 in PLACE_WORDS else None
         if plain and (word2, word1) in PLACE_CUE_PAIRS:
             cue_word = f"{word2} {word1}"
+            if word2 == "live" and (
+                i == 2 or any(c in ".!?" for c in text[tokens[i - 3].end() : tokens[i - 2].start()])
+            ):
+                continue  # "Live in Fargo? Our mammography van visits ...": said to every reader
         elif plain and word1 == "to" and place_ended == i - 2:
             cue_word = "from to"  # "from Tacoma to Spokane"
         after_at = has_at and _after_at_org(text, tokens, lows, i)
@@ -1596,8 +1605,21 @@ def find_phi(text: str) -> list[Span]:
                 if age:
                     spans.append((age.start(1), age.end(1), "AGE_OVER_89"))
         spans = _resolve(spans)
+    if not people and digits and PERSONAL_WORDS.isdisjoint(words):
+        spans = [span for span in spans if not _impersonal_date(text, span)]
     places = list(_locations(text, words, spans, style, tokens, lows, caps))
     return _resolve(spans + places) if places else spans
+
+
+def _impersonal_date(text: str, span: Span) -> bool:
+    """A written-out date ("Nov 27") in a text with no person in it (no name, no I/my/family word) and
+    no date cue before it ("born", "admitted", "surgery") is an event's date, not a person's."""
+    start, end, label = span
+    return (
+        label == "DATE"
+        and any(c.isalpha() for c in text[start:end])
+        and not STRONG_DATE_CUE.search(text, max(0, start - 24), start)
+    )
 
 
 def _luhn(number: str) -> bool:

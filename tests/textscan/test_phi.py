@@ -128,6 +128,8 @@ def test_phrasings_beyond_the_corpus(text, expected):
         "Des Moines hospitals at capacity as RSV surges",
         "Hey Siri remind me to take my 10mg at 9pm",
         "Medicare Part D enrollment ends Dec 7. Questions? Call us.",
+        "Volunteers needed for our Thanksgiving meal delivery on Nov 27!",  # no person: an event's date
+        "Live in Fargo? Our mobile mammography unit visits Oct 12-14.",  # said to every reader
         "We're raising money for our hospice at Mercy General. Updates soon",
     ],
 )

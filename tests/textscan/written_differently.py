@@ -1,9 +1,10 @@
 # ruff: noqa: E501  (one labelled text a line reads best)
 """Texts written by hand in styles the labelled corpus does not use (forum updates, thank-you notes,
 form pastes, organisation announcements), with the spans a reviewer would mark under the corpus's
-conventions. Each of the four parts was written before the detector saw it (first-look exact F1 0.89,
-0.82, 0.81 and 0.83); their misses led to the rules for titles, organisation voice, event dates, "from
-<drug>", surnames the CMU dictionary lists, acronyms, two-word street types, claim and Rx numbers. A check that rules
+conventions. Each of the five parts was written before the detector saw it (first-look exact F1 0.89,
+0.82, 0.81, 0.83 and 0.93); their misses led to the rules for titles, organisation voice, event dates,
+"from <drug>", surnames the CMU dictionary lists, acronyms, two-word street types, claim and Rx numbers,
+dates in texts with no person in them. A check that rules
 generalise beyond the generated corpus, not a benchmark."""
 
 from __future__ import annotations
@@ -288,4 +289,40 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
         [("Ezekiel", "PERSON"), ("Oct 3", "DATE")],
     ),
     ("Medicare Part D enrollment ends Dec 7. Questions? Call 1-800-MEDICARE.", []),
+    ("Sending love to Aunt Bev who starts chemo Monday at Dana-Farber 💜", [("Bev", "PERSON")]),
+    ("Q: my husband's A1C is 9.2 — is that bad? He's 58.", []),
+    (
+        "Huge thanks to Dr. Marisol Ortega-Vance and the 6 North nurses!!",
+        [("Marisol Ortega-Vance", "PERSON")],
+    ),
+    ("FYI the lab at 2200 Kirkwood Hwy closes early on Fridays", [("2200 Kirkwood Hwy", "ADDRESS")]),
+    (
+        "my address on file is wrong, should be 45 Pine Street #3, Burlington VT 05401",
+        [("45 Pine Street #3", "ADDRESS"), ("Burlington", "LOCATION"), ("05401", "ZIP")],
+    ),
+    (
+        "Does anyone have experience with Dr. Yusuf at Kaiser Oakland? My daughter Leila needs an ortho",
+        [("Yusuf", "PERSON"), ("Oakland", "LOCATION"), ("Leila", "PERSON")],
+    ),
+    ("1 in 8 women will be diagnosed with breast cancer. Get screened.", []),
+    ("I was born on 2/29/1932 so technically I'm only 23 lol", [("2/29/1932", "DATE")]),
+    (
+        "Group number 884120, subscriber ID ZXW902113557 - why was my claim denied",
+        [("884120", "HEALTH_PLAN_ID"), ("ZXW902113557", "HEALTH_PLAN_ID")],
+    ),
+    ("Live in Fargo? Our mobile mammography unit visits Oct 12-14.", []),
+    (
+        "caring for my wife Noor after her stroke, we're in Dearborn, any support groups?",
+        [("Noor", "PERSON"), ("Dearborn", "LOCATION")],
+    ),
+    (
+        "Our Chief Nursing Officer, Patricia Oyelaran, DNP, RN, shares 5 tips for new grads",
+        [("Patricia Oyelaran", "PERSON")],
+    ),
+    ("Text STOP to 55512 to unsubscribe.", []),
+    ("my mychart login is mgarcia1971 and it says my account is locked", []),
+    ("He's been on the transplant list since 11/2021, we live in Toledo", [("Toledo", "LOCATION")]),
+    ("RIP to my grandpa Walter, 97, who beat cancer twice", [("Walter", "PERSON"), ("97", "AGE_OVER_89")]),
+    ("Volunteers needed for our Thanksgiving meal delivery on Nov 27!", []),
+    ("cell is 503 555 0192, text don't call, Keiko", [("503 555 0192", "PHONE"), ("Keiko", "PERSON")]),
 ]
