@@ -110,11 +110,11 @@ _NAME_END = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")  
 
 STREET_TYPES = (
     r"st|street|ave|avenue|rd|road|dr|drive|ct|court|ln|lane|blvd|boulevard|way|pl|place|"
-    r"ter|terrace|trl|trail|cir|circle|pkwy|parkway|hwy|highway|sq|square|loop|row|run|path|pike|"
+    r"ter|terr|terrace|trl|trail|cir|circle|pkwy|parkway|hwy|highway|sq|square|loop|row|run|path|pike|"
     r"crossing|xing|cv|cove|pt|point|ridge|view|alley|walk"
 )
 MAIN_STREET_TYPES = (
-    r"st|street|ave|avenue|rd|road|dr|drive|ct|court|ln|lane|blvd|boulevard|way|pl|place|ter|terrace|"
+    r"st|street|ave|avenue|rd|road|dr|drive|ct|court|ln|lane|blvd|boulevard|way|pl|place|ter|terr|terrace|"
     r"trl|trail|cir|circle|pkwy|parkway|hwy|highway"
 )
 STREET_KEY = re.compile(rf"\d\s+(?:\S+\s+){{0,5}}?(?:{STREET_TYPES})\b")
@@ -129,6 +129,7 @@ ADDRESS = re.compile(
 ZIP_CANDIDATE = re.compile(r"\d{5}(?<![\w-]\d{5})(?:-\d{4})?(?![\w-])")
 STATE_BEFORE = re.compile(r"\b([A-Za-z]+(?: [A-Za-z]+)?)\.?,?\s+$")
 CITY_AFTER_STREET = re.compile(r",?\s*([A-Za-z][A-Za-z .'-]{1,30}?)(?=,?\s+(?:[A-Za-z]{2}\b|\d{5}))")
+KNOWN_TOWN_AFTER_STREET = re.compile(r",\s*([A-Z][a-z]+(?: [A-Z][a-z]+){0,2})")
 ZIP_WORD = re.compile(r"\b(?:zip(?:\s?code)?|postal code)\W{0,4}(\d{5}(?:-\d{4})?)(?![\w-])", _I)
 
 ID_CONTEXTS: dict[str, str] = {
@@ -905,6 +906,7 @@ def _persons(
         if title and (
             (english and not surname and not first_name)
             or ((style != "mixed" or token[0].islower()) and folded in AFTER_TITLE_WORDS)
+            or (style == "mixed" and token[0].islower() and english)  # "the visiting nurse go there"
         ):
             # "Nurse Practitioner Dana Whitaker", "my doctor said": a role or a verb, not a name
             continue
@@ -1267,10 +1269,25 @@ def _zip_and_city(text: str, lowered: str, addresses: list[Span]) -> Iterable[Sp
                 yield m.start(), m.end(), "ZIP"
     for m in ZIP_WORD.finditer(text) if ("zip" in lowered or "postal" in lowered) else ():
         yield m.start(1), m.end(1), "ZIP"
-    for _, end, _ in addresses:  # "12 Oak St, Springfield, IL": the town after the street
-        city = CITY_AFTER_STREET.match(text, end)
-        if city and lexicon.fold(city.group(1)) not in states:
+
+
+def _towns_after_streets(text: str, addresses: list[Span], with_zip: bool) -> Iterable[Span]:
+    """'12 Oak St, Springfield, IL': the town after the street, before a state or a ZIP code, or any
+    town the gazetteer knows ('7 Harbor View Terr, Gloucester — can the nurse go there?')."""
+    for _, end, _ in addresses:
+        # without a ZIP code in the text, a comma must set the town off ("… Hwy closes early on" is none)
+        city = CITY_AFTER_STREET.match(text, end) if with_zip or text[end : end + 1] == "," else None
+        if city and lexicon.fold(city.group(1)) not in _L.us_states:
             yield city.start(1), city.end(1), "LOCATION"
+            continue
+        known = KNOWN_TOWN_AFTER_STREET.match(text, end)
+        if known:
+            words = known.group(1).split()
+            for n in range(len(words), 0, -1):  # the longest run of words that names a place
+                name = " ".join(words[:n])
+                if lexicon.fold(name) in _L.places and lexicon.fold(name) not in _L.us_states:
+                    yield known.start(1), known.start(1) + len(name), "LOCATION"
+                    break
 
 
 PLACE_CUE = re.compile(r"\b(?:live[sd]? in|living in|moved to|from|in|near|of|based in|outside)\s+$", _I)
@@ -1579,7 +1596,9 @@ def find_phi(text: str) -> list[Span]:
         spans += [(m.start(), m.end(), "PHONE") for m in PHONE.finditer(text)]
     if digits:
         addresses = list(_addresses(text)) if "box" in lowered or STREET_KEY.search(lowered) else []
-        spans += addresses
+        if addresses:
+            spans += addresses
+            spans += _towns_after_streets(text, addresses, digits >= 5)
         if digits >= 5:
             spans += list(_zip_and_city(text, lowered, addresses))
         spans += _dates(text, words)

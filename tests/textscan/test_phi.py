@@ -98,6 +98,12 @@ def test_spans_follow_the_corpus_conventions():
         ("my mother-in-law Ruth is 99", [("Ruth", "PERSON"), ("99", "AGE_OVER_89")]),
         ("Thx! my claim # is CLM-2024-558812", [("CLM-2024-558812", "ACCOUNT")]),
         ("Thanks for choosing us for your surgery, Maria!", [("Maria", "PERSON")]),
+        (
+            "My sister lives at 7 Harbor View Terr, Gloucester — can the visiting nurse go there?",
+            [("7 Harbor View Terr", "ADDRESS"), ("Gloucester", "LOCATION")],
+        ),
+        # an organisation's street is labelled too (corpus convention), but no town after it
+        ("The lab at 2200 Kirkwood Hwy closes early on Fridays", [("2200 Kirkwood Hwy", "ADDRESS")]),
         ("Patient #A-77812-C called twice about her biopsy", [("A-77812-C", "MRN")]),
         ("Hi, I'm Gwendolyn Achterberg, I need my records", [("Gwendolyn Achterberg", "PERSON")]),
         (

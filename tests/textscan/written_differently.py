@@ -1,10 +1,10 @@
 # ruff: noqa: E501  (one labelled text a line reads best)
 """Texts written by hand in styles the labelled corpus does not use (forum updates, thank-you notes,
 form pastes, organisation announcements), with the spans a reviewer would mark under the corpus's
-conventions. Each of the five parts was written before the detector saw it (first-look exact F1 0.89,
-0.82, 0.81, 0.83 and 0.93); their misses led to the rules for titles, organisation voice, event dates,
-"from <drug>", surnames the CMU dictionary lists, acronyms, two-word street types, claim and Rx numbers,
-dates in texts with no person in them. A check that rules
+conventions. Each of the six parts was written before the detector saw it (first-look exact F1 0.89,
+0.82, 0.81, 0.83, 0.93 and 0.88); their misses led to the rules for titles, organisation voice, event
+dates, "from <drug>", surnames the CMU dictionary lists, acronyms, two-word street types, claim and Rx
+numbers, dates in texts with no person in them, towns after a street. A check that rules
 generalise beyond the generated corpus, not a benchmark."""
 
 from __future__ import annotations
@@ -325,4 +325,43 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("RIP to my grandpa Walter, 97, who beat cancer twice", [("Walter", "PERSON"), ("97", "AGE_OVER_89")]),
     ("Volunteers needed for our Thanksgiving meal delivery on Nov 27!", []),
     ("cell is 503 555 0192, text don't call, Keiko", [("503 555 0192", "PHONE"), ("Keiko", "PERSON")]),
+    ("#PrayForEmma trending again, our community is amazing ❤️", []),
+    ("@DrSarahKim thank you for explaining this so clearly!", []),
+    (
+        "Update: Mom (Gloria Estrada) moved to hospice in Yuma on Tuesday. Thank you all.",
+        [("Gloria Estrada", "PERSON"), ("Yuma", "LOCATION")],
+    ),
+    ("Is 120/80 good for a 45 year old?", []),
+    ("Been taking Jardiance 10mg for 3 months, A1C down from 8.1 to 6.9!", []),
+    (
+        "Our pharmacist Tomoko Hayashi answers your questions live at noon on Facebook.",
+        [("Tomoko Hayashi", "PERSON")],
+    ),
+    ("he's 89 and still drives, should I worry?", []),
+    ("My dad is 103!! Still does the crossword every morning", [("103", "AGE_OVER_89")]),
+    ("appt w/ Dr. Fong on the 14th, bring insurance card + photo ID", [("Fong", "PERSON")]),
+    (
+        "My sister lives at 7 Harbor View Terr, Gloucester — can the visiting nurse go there?",
+        [("7 Harbor View Terr", "ADDRESS"), ("Gloucester", "LOCATION")],
+    ),
+    ("Quick q: does Aetna cover Zepbound? member ID W123456789", [("W123456789", "HEALTH_PLAN_ID")]),
+    ("World Kidney Day is March 13. Know your numbers!", []),
+    (
+        "My boyfriend Andre got his results back from the Mayo Clinic in Rochester yesterday",
+        [("Andre", "PERSON"), ("Rochester", "LOCATION")],
+    ),
+    ("If you are having thoughts of suicide, call or text 988.", []),
+    (
+        "Reached out via email: help@cityhospital.org but no answer for 2 weeks",
+        [("help@cityhospital.org", "EMAIL")],
+    ),
+    (
+        "Please pray for baby Theo, born 3 weeks early on 9/3 and in the NICU",
+        [("Theo", "PERSON"), ("9/3", "DATE")],
+    ),
+    ("Our Spokane clinic now offers same-day appointments.", []),
+    (
+        "pt states DOB 1/1/1940, lives alone in Cedar Rapids, daughter Paula visits weekly",
+        [("1/1/1940", "DATE"), ("Cedar Rapids", "LOCATION"), ("Paula", "PERSON")],
+    ),
 ]
