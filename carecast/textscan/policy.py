@@ -41,3 +41,4 @@ class Policy:
     advocate: bool = False  # an advocate's or influencer's post: a disclosure is required
     org_tag: str = ""
     disclosure_within: int = 40  # characters from the start
+    products: tuple[str, ...] = ()  # the organisation's product names, for adverse events

@@ -74,7 +74,7 @@ RISK_INFORMATION = re.compile(
 HEALTH_INFO = re.compile(
     r"\b(?:symptoms?|treatment|screening|vaccine|vaccinat\w+|diagnos\w+|condition|disease|cancer|diabetes|"
     r"blood pressure|cholesterol|heart|stroke|medication|dose|infection|flu|covid|mammogram|prevent\w*|"
-    r"risk|health)\b",
+    r"risk factors?|health (?:tips?|advice|information|benefits?))\b",
     _I,
 )
 
@@ -101,7 +101,8 @@ EMERGENCY = re.compile(
 )
 
 ADVERSE_EVENT = re.compile(
-    r"\b(?:since (?:i|he|she|we|they|my \w+) (?:started|began|took|switched to)|after (?:taking|starting|my|"
+    r"\b(?:since (?:i|he|she|we|they|my \w+) (?:started|began|took|switched to)|"
+    r"since (?:starting|taking|using)|after (?:taking|starting|my|"
     r"the (?:first|second|third) dose|the shot|the vaccine|the injection)|(?:gave|gives|giving) me|"
     r"side effects? (?:from|of)|reaction to|made me|caused (?:me|my)|ended up in the (?:er|hospital|icu))\b"
     r"[^.!?]{0,80}",
@@ -339,10 +340,21 @@ def safety_rules(text: str) -> Iterable[Finding]:
     )
 
 
-def adverse_event_rules(text: str) -> Iterable[Finding]:
+# A brand name people write after the verb ("after taking Zorvex"): a product no list can hold.
+NAMED_PRODUCT = re.compile(
+    r"\b(?:taking|took|started|starting|switched to|using|injecting|on)\s+[A-Z][a-z]{3,}"
+)
+
+
+def adverse_event_rules(text: str, products: Sequence[str] = ()) -> Iterable[Finding]:
     for m in ADVERSE_EVENT.finditer(text):
         window = text[max(0, m.start() - 80) : m.end()]
-        if PRODUCT_WORDS.search(window) and EVENT_WORDS.search(window):
+        product = (
+            PRODUCT_WORDS.search(window)
+            or NAMED_PRODUCT.search(window)
+            or any(name.lower() in window.lower() for name in products if name)
+        )
+        if product and EVENT_WORDS.search(window):
             yield Finding(
                 m.start(),
                 m.end(),

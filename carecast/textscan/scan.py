@@ -50,7 +50,7 @@ def scan(
     if {"SELF_HARM", "EMERGENCY"} & on:
         found += [f for f in rules.safety_rules(text) if f.label in on]
     if "ADVERSE_EVENT" in on:
-        found += rules.adverse_event_rules(text)
+        found += rules.adverse_event_rules(text, policy.products)
     if "MISINFORMATION" in on:
         found += rules.misinformation_rules(text)
     return sorted(found, key=lambda f: (f.start, f.end, f.label))

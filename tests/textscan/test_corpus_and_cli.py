@@ -41,7 +41,7 @@ def scored(tmp_path_factory):
 
 def test_phi_quality_on_the_labelled_corpus(scored):
     exact, doc = scored["exact"], scored["doc"]
-    assert exact["f1"] >= 0.95, exact  # measured 0.968; the issue asks for 0.90
+    assert exact["f1"] >= 0.965, exact  # measured 0.972; the issue asks for 0.90
     assert doc["recall"] >= 0.98, doc
     assert doc["false_alarm_rate_on_phi_free_docs"] <= 0.05, doc
 

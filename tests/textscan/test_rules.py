@@ -122,6 +122,16 @@ def test_adverse_events_need_a_product_and_an_event():
         "Since I started Ozempic I've had terrible pancreatitis pain", kind="inbound"
     )
     assert "ADVERSE_EVENT" not in labels("Since I started walking I feel great", kind="inbound")
+    # a brand no list holds, named after the verb; the organisation's own product names from the policy
+    assert "ADVERSE_EVENT" in labels("after taking Zorvex I got a terrible rash and hives", kind="inbound")
+    ours = Policy(products=("Lumora",))
+    assert "ADVERSE_EVENT" in labels("since starting lumora I have had seizures", kind="inbound", policy=ours)
+    assert "ADVERSE_EVENT" not in labels("since starting lumora I have had seizures", kind="inbound")
+
+
+def test_an_organisations_name_is_not_health_information():
+    assert "DISCLAIMER_MISSING" not in labels("Love working at Lakeside Health, great team")
+    assert "DISCLAIMER_MISSING" in labels("Flu shots prevent serious illness. Get yours today.")
 
 
 def test_misinformation_is_flagged_for_the_approved_answer():
