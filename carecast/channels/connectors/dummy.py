@@ -46,7 +46,7 @@ class DummyConnector(base.BaseConnector):
                 raise base.OutcomeUnknown("the connection dropped after sending")
             return base.PublishResult(external_id=f"dummy-{job.pk}", url=f"https://dummy.invalid/{job.pk}")
 
-    def lookup(self, job: PublishJob) -> base.PublishResult | None:
+    def lookup(self, job: PublishJob, payload: base.Payload | None = None) -> base.PublishResult | None:
         with self._lock:
             if job.pk in self.posts:
                 return base.PublishResult(
