@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ MAX_PARTS = 32
 TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
 LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.IGNORECASE)
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def record_key(job: PublishJob, part: int = 0) -> str:
@@ -145,6 +147,7 @@ class BlueskyConnector(base.BaseConnector):
         try:
             client.login(account.handle, account.secret, fetch_bsky_profile=False)
         except Exception as exc:
+            client.request.close()
             raise translate(exc) from exc
         if account.pk:
             self._save_session(account, client)
@@ -153,17 +156,16 @@ class BlueskyConnector(base.BaseConnector):
     def _call(self, account: ChannelAccount, call: Callable[[Client], T]) -> T:
         """Run `call` with a signed-in client: the saved session first; if Bluesky refuses it (a
         refusal writes nothing), sign in again with the app password and repeat once."""
-        client: Client | None = None
         if account.session:
             client = self._client(account)
             try:
-                client.login(session_string=account.session, fetch_bsky_profile=False)
-            except Exception:
-                client = None
-        if client is not None:
-            client.on_session_change(lambda *_: self._save_session(account, client))
-            try:
-                return call(client)
+                try:
+                    client.login(session_string=account.session, fetch_bsky_profile=False)
+                except Exception:  # an unreadable or expired session: sign in afresh below
+                    log.info("saved Bluesky session of account %s unusable; signing in", account.pk)
+                else:
+                    client.on_session_change(lambda *_: self._save_session(account, client))
+                    return call(client)
             except UnauthorizedError:
                 pass
             except BadRequestError as exc:
@@ -171,14 +173,19 @@ class BlueskyConnector(base.BaseConnector):
                     raise translate(exc) from exc
             except Exception as exc:
                 raise translate(exc) from exc
+            finally:
+                client.request.close()
         fresh = self._sign_in(account)
         try:
             return call(fresh)
         except Exception as exc:
             raise translate(exc) from exc
+        finally:
+            fresh.request.close()
 
     def connect(self, account: ChannelAccount) -> None:
         client = self._sign_in(account)
+        client.request.close()
         session = client._session  # the SDK keeps the sign-in's answer here
         assert session is not None
         if _password_scope(session.access_jwt) == "com.atproto.access":
