@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +24,7 @@ from carecast.channels import profiles
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import (
     channel_account_create,
+    channel_account_reconnect,
     content_item_retry,
     publish_target_set,
     publishing_pause,
@@ -602,11 +603,28 @@ def channel_connect(request: HttpRequest) -> HttpResponse:
             name=request.POST.get("name", ""),
             endpoint=request.POST.get("endpoint", ""),
             secret=request.POST.get("secret", ""),
+            handle=request.POST.get("handle", ""),
         )
     except CarecastError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Channel connected. Choose it on an item to publish there too.")
+    return redirect("web:settings")
+
+
+@login_required
+@require_POST
+def channel_reconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+    user = _user(request)
+    account = get_object_or_404(ChannelAccount, organization_id=user.tenant_id, pk=account_id)
+    try:
+        channel_account_reconnect(actor=user, account=account, secret=request.POST.get("secret", ""))
+    except CarecastError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{account.name} is connected again. Retry its failed posts from their pages."
+        )
     return redirect("web:settings")
 
 

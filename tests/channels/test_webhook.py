@@ -181,3 +181,17 @@ def test_connecting_needs_an_admin_and_a_key(people, brand, receiver):
             endpoint="ftp://example.org",
             secret="k",
         )
+
+
+def test_an_admin_reconnects_an_account_from_settings(client, people, account, receiver):
+    ChannelAccount.objects.filter(pk=account.pk).update(
+        status="needs_reconnect", status_message="the endpoint refused our signature (HTTP 403)"
+    )
+    client.force_login(people["admin"])
+    page = client.get("/settings/").content.decode()
+    assert "needs reconnecting: the endpoint refused our signature (HTTP 403)" in page
+    assert f"/settings/channels/{account.pk}/reconnect/" in page
+    client.post(f"/settings/channels/{account.pk}/reconnect/", {"secret": "whsec-rotated"})
+    account.refresh_from_db()
+    assert account.status == "connected" and account.secret == "whsec-rotated"
+    assert "/reconnect/" not in client.get("/settings/").content.decode()
