@@ -123,63 +123,25 @@ def check_accessibility(page: Any) -> None:
     )
 
 
-PDS_DIR = REPO / "tests" / "pds"
-
-
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    from tests.pds.launch import free_port
+
+    return free_port()
 
 
 @pytest.fixture(scope="session")
 def pds(tmp_path_factory: Any) -> Iterator[dict[str, Any]]:
     """A real Bluesky PDS (with an in-memory DID directory) on free loopback ports, for the session.
     Installed by scripts/setup-pds.sh; under `make test` (CARECAST_REQUIRE_ALL=1) a missing PDS fails."""
-    import json
-    import select
-    import subprocess
-    import time
+    from tests.pds import launch
 
-    node_file = PDS_DIR / ".node-path"
-    node = node_file.read_text().strip() if node_file.exists() else ""
-    if not node or not (PDS_DIR / "node_modules" / "@atproto" / "pds").exists():
-        message = "the Bluesky PDS is not installed: run scripts/setup-pds.sh"
+    try:
+        proc, info = launch.start(tmp_path_factory.mktemp("pds"))
+    except launch.NotInstalled as exc:
         if os.environ.get("CARECAST_REQUIRE_ALL") == "1" or os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    data = tmp_path_factory.mktemp("pds")
-    port, plc_port = _free_port(), _free_port()
-    env = {
-        **os.environ,
-        "PDS_PORT": str(port),
-        "PLC_PORT": str(plc_port),
-        "PDS_DATA_DIRECTORY": str(data),
-        "PDS_ADMIN_PASSWORD": "admin-pass",
-        "LOG_ENABLED": "false",
-    }
-    with open(data / "pds.log", "wb") as errors:
-        proc = subprocess.Popen(
-            [node, "pds-launcher.mjs"], cwd=PDS_DIR, env=env, stdout=subprocess.PIPE, stderr=errors
-        )
-        try:
-            info = None
-            deadline = time.monotonic() + 60
-            assert proc.stdout is not None
-            while info is None and time.monotonic() < deadline and proc.poll() is None:
-                if select.select([proc.stdout], [], [], 0.5)[0]:
-                    line = proc.stdout.readline()
-                    if line.startswith(b"{") and json.loads(line).get("event") == "ready":
-                        info = json.loads(line)
-            if info is None:
-                raise RuntimeError(f"the PDS did not start; see {data / 'pds.log'}")
-            yield {**info, "url": f"http://127.0.0.1:{port}", "admin_password": "admin-pass"}
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        yield info
+    finally:
+        launch.stop(proc)

@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -45,7 +46,6 @@ from carecast.core.models import Organization
 log = logging.getLogger(__name__)
 Job = PublishJob.Status
 Item = ContentItem.Status
-STUCK_AFTER = timedelta(minutes=5)
 
 
 def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
@@ -580,7 +580,7 @@ def _settle_stuck_jobs() -> None:
     """A worker killed mid-publish leaves a job `publishing`. For the built-in channel the post and
     the job commit together, so the absence of a post proves it never went out: schedule it again.
     For a network, the call may have happened: the job becomes `unconfirmed` for the reconciler."""
-    cutoff = timezone.now() - STUCK_AFTER
+    cutoff = timezone.now() - timedelta(seconds=settings.PUBLISH_STUCK_AFTER_SECONDS)
     for job in PublishJob.objects.filter(status=Job.PUBLISHING, updated_at__lt=cutoff):
         with transaction.atomic():
             if job.channel == "brand_page":
