@@ -219,3 +219,17 @@ def test_one_failing_channel_does_not_stop_the_others(people, brand, network, la
         publish_due_jobs()
     assert BrandPagePost.objects.filter(job__content_item=item).count() == 1
     assert ContentItem.objects.get(pk=item.pk).status == "failed"  # one channel failed: its page says which
+
+
+def test_metrics_are_pulled_for_recent_posts_only(job, network):
+    from carecast.channels.models import PostMetric
+    from carecast.channels.services import post_metrics_pull
+
+    publish_job_run(job_id=job.pk)
+    network.likes[job.pk] = 12
+    assert post_metrics_pull() == 1
+    network.likes[job.pk] = 30
+    post_metrics_pull()
+    assert list(PostMetric.objects.filter(job=job).values_list("likes", flat=True)) == [30, 12]
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert post_metrics_pull() == 0  # a month on, the post is no longer followed
