@@ -170,16 +170,16 @@ def channel_account_create(
     require(actor, Action.ORG_MANAGE, brand.organization)
     if network not in ChannelAccount.Network.values:
         raise ValidationError("Unknown network.", field="network")
-    if network == ChannelAccount.Network.WEBHOOK and not (
+    if network == ChannelAccount.Network.BLUESKY:
+        endpoint = endpoint.strip() or "https://bsky.social"
+    if not (
         endpoint.startswith("https://")
         or endpoint.startswith("http://127.0.0.1")
         or endpoint.startswith("http://localhost")
-    ):
-        raise ValidationError("A webhook needs an https:// address.", field="endpoint")
-    if network == ChannelAccount.Network.BLUESKY:
-        endpoint = endpoint.strip() or "https://bsky.social"
-        if not handle.strip():
-            raise ValidationError("Give the Bluesky handle (for example clinic.bsky.social).", field="handle")
+    ) and (endpoint or network == ChannelAccount.Network.WEBHOOK):
+        raise ValidationError("The address must start with https://.", field="endpoint")
+    if network == ChannelAccount.Network.BLUESKY and not handle.strip():
+        raise ValidationError("Give the Bluesky handle (for example clinic.bsky.social).", field="handle")
     if not name.strip() or not secret.strip():
         raise ValidationError("Give the channel a name and its key or app password.", field="secret")
     account = ChannelAccount(

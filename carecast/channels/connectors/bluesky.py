@@ -142,14 +142,14 @@ class BlueskyConnector(base.BaseConnector):
         account.session = client.export_session_string()
         ChannelAccount.objects.filter(pk=account.pk).update(session=account.session)
 
-    def _sign_in(self, account: ChannelAccount) -> Client:
+    def _sign_in(self, account: ChannelAccount, *, save: bool = True) -> Client:
         client = self._client(account)
         try:
             client.login(account.handle, account.secret, fetch_bsky_profile=False)
         except Exception as exc:
             client.request.close()
             raise translate(exc) from exc
-        if account.pk:
+        if save and account.pk:
             self._save_session(account, client)
         return client
 
@@ -184,7 +184,7 @@ class BlueskyConnector(base.BaseConnector):
             fresh.request.close()
 
     def connect(self, account: ChannelAccount) -> None:
-        client = self._sign_in(account)
+        client = self._sign_in(account, save=False)  # nothing is kept until the caller saves the account
         client.request.close()
         session = client._session  # the SDK keeps the sign-in's answer here
         assert session is not None
