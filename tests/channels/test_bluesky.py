@@ -85,7 +85,7 @@ def clinic(pds):
 def proxy(pds):
     """Forwards to the PDS; `faults` scripts what happens to the next createRecord calls:
     "lost" (written, then the connection drops), "dropped" (never forwarded), or an HTTP status."""
-    state = {"faults": [], "creates": 0}
+    state = {"faults": [], "creates": 0, "calls": []}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -93,6 +93,7 @@ def proxy(pds):
         def _forward(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             fault = None
+            state["calls"].append(self.path.split("?")[0].rsplit("/", 1)[-1])
             if "com.atproto.repo.createRecord" in self.path:
                 state["creates"] += 1
                 fault = state["faults"].pop(0) if state["faults"] else None
@@ -296,6 +297,19 @@ def test_a_server_error_is_an_unknown_outcome_settled_by_reading_back(people, br
     publish_due_jobs()
     publish_due_jobs()
     assert PublishJob.objects.get(pk=job.pk).status == "published" and len(clinic.posts()) == 1
+
+
+def test_a_session_near_expiry_is_refreshed_and_kept_not_signed_in_again(people, brand, clinic, proxy):
+    account = _connect(people, brand, clinic, proxy["url"])
+    before = ChannelAccount.objects.get(pk=account.pk).session
+    item = _due_item(people, brand, account)
+    proxy["calls"].clear()
+    with time_machine.travel(timezone.now() + timedelta(hours=3)):  # the access token has expired
+        publish_due_jobs()
+    assert PublishJob.objects.get(content_item=item, channel="bluesky").status == "published"
+    assert "com.atproto.server.refreshSession" in proxy["calls"]
+    assert "com.atproto.server.createSession" not in proxy["calls"]
+    assert ChannelAccount.objects.get(pk=account.pk).session != before  # the new tokens are kept
 
 
 def test_a_revoked_app_password_asks_its_owner_to_reconnect(people, brand, pds, clinic):
