@@ -31,6 +31,7 @@ urlpatterns = [
     path("settings/channels/<int:account_id>/reconnect/", views.channel_reconnect, name="channel_reconnect"),
     path("content/<int:item_id>/channels/", views.targets, name="targets"),
     path("content/<int:item_id>/retry/", views.retry, name="retry"),
+    path("content/<int:item_id>/jobs/<int:job_id>/take-down/", views.take_down, name="take_down"),
     path("content/<int:item_id>/repeat/", views.repeat, name="repeat"),
     path("<slug:section>/", views.section, name="section"),
 ]

@@ -26,6 +26,7 @@ from carecast.channels.services import (
     channel_account_create,
     channel_account_reconnect,
     content_item_retry,
+    publish_job_delete,
     publish_target_set,
     publishing_pause,
     publishing_resume,
@@ -333,7 +334,10 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "can_decide": bool(
                 current and item.status == "in_review" and reviewing.can_review_step(user, current.step, item)
             ),
-            "jobs": PublishJob.objects.filter(content_item=item).order_by("-created_at"),
+            "jobs": PublishJob.objects.filter(content_item=item)
+            .select_related("account")
+            .order_by("-created_at"),
+            "can_take_down": can(user, Action.CONTENT_EDIT_ANY, item.organization),
             "revisions": item.revisions.all()[:10],
             "review_form": ReviewForm(initial={"revision": item.revision}),
             "schedule_form": ScheduleForm(initial={"publish_at": to_local_input(item.publish_at, tz)}),
@@ -578,6 +582,21 @@ def crisis(request: HttpRequest) -> HttpResponse:
     except CarecastError as exc:
         messages.error(request, str(exc))
     return redirect("web:settings")
+
+
+@login_required
+@require_POST
+def take_down(request: HttpRequest, item_id: int, job_id: int) -> HttpResponse:
+    """Delete a published post from its network (a withdrawn consent, a mistake), with a reason."""
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    job = get_object_or_404(PublishJob, content_item=item, pk=job_id)
+    return _run(
+        request,
+        item_id,
+        "Taken down from the network.",
+        lambda: publish_job_delete(actor=user, job=job, reason=request.POST.get("reason", "")),
+    )
 
 
 @login_required

@@ -203,6 +203,9 @@ CASES = {
         _status(web(c, p, f"/settings/channels/{w['account'].pk}/reconnect/", "post", {"secret": "x"}), 404),
         _check(ChannelAccount.objects.get(pk=w["account"].pk).secret == "k-b"),
     ),
+    "take_down": lambda c, p, w: _status(
+        web(c, p, f"/content/{w['item'].pk}/jobs/{w['job'].pk}/take-down/", "post", {"reason": "x"}), 404
+    ),
     "targets": lambda c, p, w: _status(web(c, p, f"/content/{w['item'].pk}/channels/", "post"), 404),
     "bulk": lambda c, p, w: (
         _status(web(c, p, "/content/bulk/", "post", {"item": [w["draft"].pk], "action": "duplicate"}), 200),

@@ -55,6 +55,10 @@ class DummyConnector(base.BaseConnector):
                 )
             return None
 
+    def delete(self, job: PublishJob) -> None:
+        with self._lock:
+            self.posts.pop(job.pk, None)
+
     def metrics(self, job: PublishJob) -> base.Metrics | None:
         with self._lock:
             if job.pk not in self.posts:
