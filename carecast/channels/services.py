@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from carecast.accounts.models import User
@@ -278,10 +277,9 @@ def _claim(job_id: int) -> tuple[PublishJob, PublishAttempt] | None:
         if job is None:
             return None
         job.status = Job.PUBLISHING
-        job.attempt_count = F("attempt_count") + 1
+        job.attempt_count += 1  # the row is locked: no other worker changes it meanwhile
         job.save(update_fields=["status", "attempt_count", "updated_at"])
         attempt = PublishAttempt.objects.create(job=job, started_at=now)
-    job.refresh_from_db()
     return job, attempt
 
 
@@ -439,15 +437,19 @@ def _published(
 def _settle_item(item_id: int) -> None:
     """When the last channel of this round is done, the item is published, or failed if any channel
     failed (its page says which and why). Until then its other channels carry on."""
-    item = ContentItem.objects.get(pk=item_id)
-    this_round = PublishJob.objects.filter(content_item_id=item_id, round_at=item.publish_at)
-    if this_round.filter(status__in=OPEN_STATES).exists():
+    item = ContentItem.objects.only("publish_at", "repeat_every_days").get(pk=item_id)
+    states = set(
+        PublishJob.objects.filter(content_item_id=item_id, round_at=item.publish_at).values_list(
+            "status", flat=True
+        )
+    )
+    if states & set(OPEN_STATES):
         return
-    failed = this_round.filter(status=Job.FAILED).exists()
+    failed = Job.FAILED in states
     ContentItem.objects.filter(pk=item_id).update(
         status=Item.FAILED if failed else Item.PUBLISHED, updated_at=timezone.now()
     )
-    if not failed:
+    if not failed and item.repeat_every_days:
         _schedule_next_occurrence(item_id)
 
 
