@@ -7,8 +7,8 @@ are set):
   dummy  10,000 jobs due in the same minute through the dummy connector: dispatch cost per job
          (worker CPU per published job) and lateness (published_at - scheduled_for) p50/p99/max.
   pds    500 posts due in the same minute to a real Bluesky PDS on loopback: lateness and throughput.
-  crash  the pds run while a worker is killed (SIGKILL) 20 times at random moments and restarted;
-         then the PDS is read back: duplicated and lost posts (goal 0 and 0).
+  crash  1,500 posts to the PDS while a worker is killed (SIGKILL) 20 times at random moments and
+         restarted; then the PDS is read back: duplicated and lost posts (goal 0 and 0).
 """
 
 from __future__ import annotations
@@ -30,12 +30,15 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = ("dummy", "pds", "crash")
+WARM = 3.5  # seconds a restarted worker needs before its first post (Django, the worker, the scanner)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenario", choices=("all", *SCENARIOS), default="all")
-    parser.add_argument("--jobs", type=int, default=0, help="default: 10,000 (dummy), 500 (pds, crash)")
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="default: 10,000 (dummy), 500 (pds), 1,500 (crash)"
+    )
     parser.add_argument("--processes", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=1, help="worker threads per process")
     parser.add_argument("--lead", type=float, default=0, help="seconds until due (default: by job count)")
@@ -80,7 +83,7 @@ def run(args: Any) -> int:
             from tests.pds import launch
 
             pds_proc, info = launch.start(Path(var))
-            jobs = args.jobs or 500
+            jobs = args.jobs or (1_500 if args.scenario == "crash" else 500)
             account = _bluesky_account(info["url"])
         lead = args.lead or max(15.0, jobs / 500)
         print(
@@ -208,25 +211,31 @@ def _drive(args: Any, env: dict[str, str], count: int, due: Any, account: Any) -
     from carecast.channels.models import PublishJob
 
     workers = [_worker(env) for _ in range(args.processes)]
+    started = [time.monotonic()] * len(workers)
     cpu = 0.0
     kills = 0
     rng = random.Random(args.seed)
     deadline = time.monotonic() + (due - timezone.now()).total_seconds() + 300 + count * 0.05
     next_kill = None
     if args.scenario == "crash":
-        # the first kill while posts are going out, then one every 0.2 to 2 s, at random
-        next_kill = time.monotonic() + max((due - timezone.now()).total_seconds(), 0) + rng.uniform(0.2, 1.0)
+        # the first kill once posts are going out, then one every 0.5 to 2.5 s, at random; the victim is
+        # a worker up for at least WARM seconds (so it is publishing, not still starting)
+        next_kill = time.monotonic() + max((due - timezone.now()).total_seconds(), 0) + rng.uniform(0.5, 2.5)
     try:
         while time.monotonic() < deadline:
-            if next_kill is not None and kills < args.kills and time.monotonic() >= next_kill:
-                victim = rng.randrange(len(workers))
+            open_jobs = PublishJob.objects.exclude(status__in=["published", "failed", "cancelled"]).count()
+            warm = [i for i, t in enumerate(started) if time.monotonic() - t >= WARM]
+            if next_kill is not None and kills < args.kills and time.monotonic() >= next_kill and warm:
+                victim = rng.choice(warm)
                 os.kill(workers[victim].pid, signal.SIGKILL)
                 workers[victim].wait()
                 workers[victim] = _worker(env)
+                started[victim] = time.monotonic()
                 kills += 1
-                next_kill = time.monotonic() + rng.uniform(0.2, 2.0)
+                next_kill = time.monotonic() + rng.uniform(0.5, 2.5)
+                if open_jobs == 0:
+                    print(f"kill {kills} came after every job was done: use more --jobs")
                 continue
-            open_jobs = PublishJob.objects.exclude(status__in=["published", "failed", "cancelled"]).count()
             if open_jobs == 0 and (next_kill is None or kills >= args.kills):
                 break
             time.sleep(0.1 if next_kill is not None else 1)
