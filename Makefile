@@ -3,7 +3,7 @@
 run:  ## set up, load demo data once, serve with the worker at http://127.0.0.1:8000
 	scripts/run.sh
 
-test:  ## install what tests need and run everything: lint, SQLite, PostgreSQL, browser, workers
+test:  ## install what tests need and run everything: lint, SQLite, PostgreSQL, browser, Bluesky PDS, workers
 	scripts/test.sh
 
 setup:

@@ -185,6 +185,8 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=9
 # Fernet keys for secrets at rest, newest first; older keys still decrypt (rotation).
 CARECAST_SECRET_KEYS = env.list("CARECAST_SECRET_KEYS", default=[])
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=8 * 1024 * 1024)
+# A job left `publishing` this long is taken to belong to a dead worker (and read back from the network).
+PUBLISH_STUCK_AFTER_SECONDS = env.int("PUBLISH_STUCK_AFTER_SECONDS", default=300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
 # --- files -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARECAST_EXTRA_GROUPS="--group bench" scripts/setup.sh
+scripts/setup-pds.sh  # bench_publish.py posts to a real Bluesky PDS on loopback
 for script in benchmarks/bench_*.py; do
   echo "== $script"
   .venv/bin/python "$script"

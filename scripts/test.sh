@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test` (and CI): install what the tests need, start a throwaway PostgreSQL and Redis on free
-# loopback ports, run the whole suite on SQLite (with browser tests) and on PostgreSQL, the worker
-# tests on SqliteHuey and RedisHuey, and the linters. Stops what it started. Any missing piece fails.
+# loopback ports, run the whole suite on SQLite (with browser tests) and on PostgreSQL, the Bluesky
+# connector against a real PDS (its fixture starts and stops it), the worker tests on SqliteHuey and
+# RedisHuey, and the linters. Stops what it started. Any missing piece fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$SECONDS
@@ -19,6 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 scripts/setup.sh
+log "Bluesky PDS (Node 22 and @atproto/pds from the npm registry, cached outside the clone)"
+scripts/setup-pds.sh
 log "lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
@@ -60,8 +63,9 @@ run() {  # run "label" cmd...; "no tests collected" (exit 5) is a failure: every
   if [ $rc -ne 0 ]; then echo "FAILED: $label (pytest exit $rc)"; fail=1; fi
 }
 PYTEST=(.venv/bin/python -m pytest -q -p no:cacheprovider)
-run "SQLite (with browser tests)" env -u DATABASE_URL -u HUEY_URL HUEY_IMMEDIATE=1 "${PYTEST[@]}" -m "not worker" tests
-run "PostgreSQL"                  env -u HUEY_URL HUEY_IMMEDIATE=1 DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m "not worker and not browser" tests
+run "SQLite (with browser tests)" env -u DATABASE_URL -u HUEY_URL HUEY_IMMEDIATE=1 "${PYTEST[@]}" -m "not worker and not pds" tests
+run "PostgreSQL"                  env -u HUEY_URL HUEY_IMMEDIATE=1 DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m "not worker and not browser and not pds" tests
+run "Bluesky: real PDS + PostgreSQL" env -u HUEY_URL HUEY_IMMEDIATE=1 DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m pds tests
 run "worker: SqliteHuey + SQLite" env -u DATABASE_URL -u HUEY_URL HUEY_IMMEDIATE=0 HUEY_SQLITE="$TMP/huey.sqlite3" "${PYTEST[@]}" -m worker tests
 run "worker: RedisHuey + PostgreSQL" env HUEY_IMMEDIATE=0 DATABASE_URL="$PG_URL" HUEY_URL="redis://127.0.0.1:$REDIS_PORT/0" "${PYTEST[@]}" -m worker tests
 log "done (fail=$fail)"

@@ -121,3 +121,27 @@ def check_accessibility(page: Any) -> None:
     assert not bad, "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad
     )
+
+
+def _free_port() -> int:
+    from tests.pds.launch import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def pds(tmp_path_factory: Any) -> Iterator[dict[str, Any]]:
+    """A real Bluesky PDS (with an in-memory DID directory) on free loopback ports, for the session.
+    Installed by scripts/setup-pds.sh; under `make test` (CARECAST_REQUIRE_ALL=1) a missing PDS fails."""
+    from tests.pds import launch
+
+    try:
+        proc, info = launch.start(tmp_path_factory.mktemp("pds"))
+    except launch.NotInstalled as exc:
+        if os.environ.get("CARECAST_REQUIRE_ALL") == "1" or os.environ.get("CI") == "true":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        yield info
+    finally:
+        launch.stop(proc)

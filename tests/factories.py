@@ -46,13 +46,26 @@ def make_user(org: Organization | None, *roles: str, username: str | None = None
 
 
 def approved_item(
-    *, author: User, reviewer: User, brand: Brand, publish_at: Any = None, text: str = "Flu shots"
+    *,
+    author: User,
+    reviewer: User,
+    brand: Brand,
+    publish_at: Any = None,
+    text: str = "Flu shots",
+    image: Any = None,
+    alt_text: str = "",
 ) -> Any:
     from carecast.compliance import services as review
     from carecast.content import services
 
     item = services.content_item_create(
-        actor=author, brand=brand, title="Post", text=text, publish_at=publish_at
+        actor=author,
+        brand=brand,
+        title="Post",
+        text=text,
+        publish_at=publish_at,
+        image=image,
+        alt_text=alt_text,
     )
     review.content_item_submit(actor=author, item=item)
     return review.content_item_approve(actor=reviewer, item=item, revision=item.revision)

@@ -15,3 +15,11 @@ TARGETS_SET = register_action("publish_target.set", "Channels chosen for a conte
 ACCOUNT_CONNECT = register_action(
     "channel_account.connect", "Channel account connected (secret stored encrypted)"
 )
+ACCOUNT_NEEDS_RECONNECT = register_action(
+    "channel_account.needs_reconnect", "The network refused the account's credentials: reconnect needed"
+)
+ACCOUNT_RECONNECT = register_action("channel_account.reconnect", "Channel account reconnected (new secret)")
+ACCOUNT_RATE_LIMITED = register_action(
+    "channel_account.rate_limited", "The network asked us to wait before posting to this account again"
+)
+JOB_DELETE = register_action("publish_job.delete", "Published post deleted from the network")

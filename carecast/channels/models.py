@@ -38,6 +38,9 @@ class PublishJob(TenantModel):
     external_id = models.CharField(max_length=200, blank=True)
     external_url = models.CharField(max_length=500, blank=True)
     last_error = models.TextField(blank=True)
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the post was deleted from the network."
+    )
 
     class Meta:
         ordering = ["scheduled_for", "pk"]
@@ -83,6 +86,7 @@ class ChannelAccount(TenantModel):
 
     class Network(models.TextChoices):
         WEBHOOK = "webhook", "Signed webhook"
+        BLUESKY = "bluesky", "Bluesky"
 
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"
@@ -91,10 +95,18 @@ class ChannelAccount(TenantModel):
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="channel_accounts")
     network = models.CharField(max_length=30, choices=Network.choices)
     name = models.CharField(max_length=120)
-    endpoint = models.URLField(max_length=500, blank=True)
+    endpoint = models.URLField(
+        max_length=500, blank=True, help_text="The webhook address, or the network's service URL."
+    )
+    handle = models.CharField(max_length=253, blank=True, help_text="The account's handle on the network.")
+    external_id = models.CharField(max_length=200, blank=True, help_text="The network's id (a Bluesky DID).")
     secret = EncryptedTextField(blank=True, help_text="Token, app password or signing key (encrypted).")
+    session = EncryptedTextField(blank=True, help_text="The network's current session tokens (encrypted).")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
     status_message = models.CharField(max_length=300, blank=True)
+    rate_limited_until = models.DateTimeField(
+        null=True, blank=True, help_text="The network asked us to wait until then before posting again."
+    )
 
     class Meta:
         ordering = ["brand", "name"]
@@ -114,3 +126,21 @@ class PublishTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} → {self.account}"
+
+
+class PostMetric(models.Model):
+    """What a network says about one published post at one moment (one row per pull)."""
+
+    job = models.ForeignKey(PublishJob, on_delete=models.CASCADE, related_name="metrics")
+    fetched_at = models.DateTimeField(db_index=True)
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    reposts = models.PositiveIntegerField(null=True, blank=True)
+    replies = models.PositiveIntegerField(null=True, blank=True)
+    quotes = models.PositiveIntegerField(null=True, blank=True)
+    impressions = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fetched_at"]
+
+    def __str__(self) -> str:
+        return f"metrics of job {self.job_id} at {self.fetched_at:%Y-%m-%d %H:%M}"

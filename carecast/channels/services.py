@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from carecast.accounts.models import User
@@ -20,6 +20,7 @@ from carecast.accounts.permissions import Action, require
 from carecast.channels import audit_actions as actions
 from carecast.channels import profiles
 from carecast.channels.connectors.base import (
+    ConnectorError,
     DoNotRetry,
     Media,
     OutcomeUnknown,
@@ -29,7 +30,14 @@ from carecast.channels.connectors.base import (
     RetryLater,
 )
 from carecast.channels.connectors.registry import get_connector
-from carecast.channels.models import BrandPagePost, ChannelAccount, PublishAttempt, PublishJob, PublishTarget
+from carecast.channels.models import (
+    BrandPagePost,
+    ChannelAccount,
+    PostMetric,
+    PublishAttempt,
+    PublishJob,
+    PublishTarget,
+)
 from carecast.content.models import ContentItem
 from carecast.core.audit import audit_log
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
@@ -38,7 +46,6 @@ from carecast.core.models import Organization
 log = logging.getLogger(__name__)
 Job = PublishJob.Status
 Item = ContentItem.Status
-STUCK_AFTER = timedelta(minutes=5)
 
 
 def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
@@ -144,35 +151,115 @@ def publish_target_set(*, actor: User, item: ContentItem, accounts: list[Channel
 
 
 def channel_account_create(
-    *, actor: User, brand: Any, network: str, name: str, endpoint: str = "", secret: str = ""
+    *,
+    actor: User,
+    brand: Any,
+    network: str,
+    name: str,
+    endpoint: str = "",
+    secret: str = "",
+    handle: str = "",
 ) -> ChannelAccount:
+    """Connect a place to publish to. Networks with a sign-in (Bluesky) are asked first, so a wrong
+    handle or password is refused here, not at publishing time."""
     require(actor, Action.ORG_MANAGE, brand.organization)
     if network not in ChannelAccount.Network.values:
         raise ValidationError("Unknown network.", field="network")
-    if network == ChannelAccount.Network.WEBHOOK and not (
+    if network == ChannelAccount.Network.BLUESKY:
+        endpoint = endpoint.strip() or "https://bsky.social"
+    if not (
         endpoint.startswith("https://")
         or endpoint.startswith("http://127.0.0.1")
         or endpoint.startswith("http://localhost")
-    ):
-        raise ValidationError("A webhook needs an https:// address.", field="endpoint")
+    ) and (endpoint or network == ChannelAccount.Network.WEBHOOK):
+        raise ValidationError("The address must start with https://.", field="endpoint")
+    if network == ChannelAccount.Network.BLUESKY and not handle.strip():
+        raise ValidationError("Give the Bluesky handle (for example clinic.bsky.social).", field="handle")
     if not name.strip() or not secret.strip():
-        raise ValidationError("Give the channel a name and its signing key.", field="secret")
+        raise ValidationError("Give the channel a name and its key or app password.", field="secret")
+    account = ChannelAccount(
+        organization=brand.organization,
+        brand=brand,
+        network=network,
+        name=name.strip(),
+        endpoint=endpoint.strip(),
+        handle=handle.strip().lstrip("@"),
+        secret=secret.strip(),
+    )
+    _check_with_network(account)
     with transaction.atomic():
-        account = ChannelAccount.objects.create(
-            organization=brand.organization,
-            brand=brand,
-            network=network,
-            name=name.strip(),
-            endpoint=endpoint.strip(),
-            secret=secret.strip(),
-        )
+        account.save()
         audit_log(
             action=actions.ACCOUNT_CONNECT,
             actor=actor,
             obj=account,
-            after={"network": network, "name": account.name, "endpoint": account.endpoint},
+            after={
+                "network": network,
+                "name": account.name,
+                "endpoint": account.endpoint,
+                "handle": account.handle,
+            },
         )
     return account
+
+
+def _check_with_network(account: ChannelAccount) -> None:
+    try:
+        get_connector(account.network).connect(account)
+    except ConnectorError as exc:
+        raise ValidationError(
+            f"{account.get_network_display()} did not accept it: {exc}.", field="secret"
+        ) from exc
+
+
+def channel_account_reconnect(*, actor: User, account: ChannelAccount, secret: str) -> ChannelAccount:
+    """Give an account a new key or app password after the network refused the old one. Its failed
+    posts are not sent again by themselves: their owners retry them."""
+    require(actor, Action.ORG_MANAGE, account.organization)
+    if not secret.strip():
+        raise ValidationError("Give the new key or app password.", field="secret")
+    account.secret, account.session = secret.strip(), ""
+    _check_with_network(account)
+    with transaction.atomic():
+        account.status, account.status_message = ChannelAccount.Status.CONNECTED, ""
+        account.save(
+            update_fields=[
+                "secret",
+                "session",
+                "external_id",
+                "handle",
+                "status",
+                "status_message",
+                "updated_at",
+            ]
+        )
+        audit_log(
+            action=actions.ACCOUNT_RECONNECT, actor=actor, obj=account, after={"status": account.status}
+        )
+    return account
+
+
+def _account_needs_reconnect(account: ChannelAccount, message: str) -> None:
+    changed = ChannelAccount.objects.filter(pk=account.pk, status=ChannelAccount.Status.CONNECTED).update(
+        status=ChannelAccount.Status.NEEDS_RECONNECT, status_message=message[:300], updated_at=timezone.now()
+    )
+    if changed:
+        audit_log(
+            action=actions.ACCOUNT_NEEDS_RECONNECT,
+            obj=account,
+            after={"status": ChannelAccount.Status.NEEDS_RECONNECT},
+            reason=message,
+        )
+
+
+def _account_rate_limited(account: ChannelAccount, until: Any) -> None:
+    changed = (
+        ChannelAccount.objects.filter(pk=account.pk)
+        .exclude(rate_limited_until__gte=until)
+        .update(rate_limited_until=until)
+    )
+    if changed:
+        audit_log(action=actions.ACCOUNT_RATE_LIMITED, obj=account, after={"until": until})
 
 
 def _claim(job_id: int) -> tuple[PublishJob, PublishAttempt] | None:
@@ -186,10 +273,9 @@ def _claim(job_id: int) -> tuple[PublishJob, PublishAttempt] | None:
         if job is None:
             return None
         job.status = Job.PUBLISHING
-        job.attempt_count = F("attempt_count") + 1
+        job.attempt_count += 1  # the row is locked: no other worker changes it meanwhile
         job.save(update_fields=["status", "attempt_count", "updated_at"])
         attempt = PublishAttempt.objects.create(job=job, started_at=now)
-    job.refresh_from_db()
     return job, attempt
 
 
@@ -240,10 +326,20 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
     too_big = profiles.problems(item.text, job.channel, images=1 if item.image else 0)
     if too_big:
         return _settle(job, attempt, item, Job.FAILED, f"{too_big[0]} Shorten it, then retry.")
-    payload = Payload(
-        text=item.text,
-        media=(Media(path=item.image.name or "", alt_text=item.alt_text),) if item.image else (),
-    )
+    account = job.account
+    if account is not None and account.status == ChannelAccount.Status.NEEDS_RECONNECT:
+        return _settle(
+            job,
+            attempt,
+            item,
+            Job.FAILED,
+            f"The account {account.name} needs reconnecting ({account.status_message or 'refused'}). "
+            "Reconnect it in Settings, then retry.",
+        )
+    if account is not None and account.rate_limited_until and account.rate_limited_until > timezone.now():
+        wait = account.rate_limited_until - timezone.now()
+        return _retry(job, attempt, item, "waiting for the network's rate limit", wait, counts=False)
+    payload = _payload(item)
     try:
         if connector.transactional:
             with transaction.atomic():
@@ -252,6 +348,8 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
                 return _published(job, attempt, item, result)
         result = connector.publish(job, payload)
     except RetryLater as exc:
+        if account is not None and exc.retry_after:
+            _account_rate_limited(account, timezone.now() + timedelta(seconds=exc.retry_after))
         if job.attempt_count >= MAX_ATTEMPTS:
             return _settle(
                 job,
@@ -262,6 +360,8 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
             )
         return _retry(job, attempt, item, str(exc), _backoff(job.attempt_count, exc.retry_after))
     except Reconnect as exc:
+        if account is not None:
+            _account_needs_reconnect(account, str(exc))
         return _settle(
             job,
             attempt,
@@ -284,6 +384,13 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
         )
     job.published_at = timezone.now()
     return _published(job, attempt, item, result)
+
+
+def _payload(item: ContentItem) -> Payload:
+    return Payload(
+        text=item.text,
+        media=(Media(path=item.image.name or "", alt_text=item.alt_text),) if item.image else (),
+    )
 
 
 def _published(
@@ -326,15 +433,19 @@ def _published(
 def _settle_item(item_id: int) -> None:
     """When the last channel of this round is done, the item is published, or failed if any channel
     failed (its page says which and why). Until then its other channels carry on."""
-    item = ContentItem.objects.get(pk=item_id)
-    this_round = PublishJob.objects.filter(content_item_id=item_id, round_at=item.publish_at)
-    if this_round.filter(status__in=OPEN_STATES).exists():
+    item = ContentItem.objects.only("publish_at", "repeat_every_days").get(pk=item_id)
+    states = set(
+        PublishJob.objects.filter(content_item_id=item_id, round_at=item.publish_at).values_list(
+            "status", flat=True
+        )
+    )
+    if states & set(OPEN_STATES):
         return
-    failed = this_round.filter(status=Job.FAILED).exists()
+    failed = Job.FAILED in states
     ContentItem.objects.filter(pk=item_id).update(
         status=Item.FAILED if failed else Item.PUBLISHED, updated_at=timezone.now()
     )
-    if not failed:
+    if not failed and item.repeat_every_days:
         _schedule_next_occurrence(item_id)
 
 
@@ -393,14 +504,24 @@ def _settle(
 
 
 def _retry(
-    job: PublishJob, attempt: PublishAttempt, item: ContentItem, error: str, wait: timedelta
+    job: PublishJob,
+    attempt: PublishAttempt,
+    item: ContentItem,
+    error: str,
+    wait: timedelta,
+    *,
+    counts: bool = True,
 ) -> PublishJob:
+    """Back to `scheduled` for later (nothing was posted). A wait that is not a try (an account's
+    rate limit) does not count towards the limit of tries."""
     from carecast.channels.tasks import publish_job_task
 
     with transaction.atomic():
         job.status, job.scheduled_for = Job.SCHEDULED, timezone.now() + wait
         job.last_error = f"Will try again at {job.scheduled_for:%H:%M} UTC: {error}"
-        job.save(update_fields=["status", "scheduled_for", "last_error", "updated_at"])
+        if not counts:
+            job.attempt_count = max(job.attempt_count - 1, 0)
+        job.save(update_fields=["status", "scheduled_for", "last_error", "attempt_count", "updated_at"])
         attempt.finished_at, attempt.outcome, attempt.error = timezone.now(), "retry", error
         attempt.save(update_fields=["finished_at", "outcome", "error"])
         audit_log(
@@ -419,10 +540,12 @@ def publish_jobs_reconcile() -> int:
     recorded as published (never posted again); one that does not is scheduled again."""
 
     settled = 0
-    for job in PublishJob.objects.filter(status=Job.UNCONFIRMED).select_related("content_item__organization"):
+    for job in PublishJob.objects.filter(status=Job.UNCONFIRMED).select_related(
+        "content_item__organization", "account"
+    ):
         connector = get_connector(job.channel)
         try:
-            found = connector.lookup(job)
+            found = connector.lookup(job, _payload(job.content_item))
         except NotImplementedError:
             continue  # a person must check this network by hand
         except Exception:
@@ -455,7 +578,7 @@ def _settle_stuck_jobs() -> None:
     """A worker killed mid-publish leaves a job `publishing`. For the built-in channel the post and
     the job commit together, so the absence of a post proves it never went out: schedule it again.
     For a network, the call may have happened: the job becomes `unconfirmed` for the reconciler."""
-    cutoff = timezone.now() - STUCK_AFTER
+    cutoff = timezone.now() - timedelta(seconds=settings.PUBLISH_STUCK_AFTER_SECONDS)
     for job in PublishJob.objects.filter(status=Job.PUBLISHING, updated_at__lt=cutoff):
         with transaction.atomic():
             if job.channel == "brand_page":
@@ -474,6 +597,68 @@ def _settle_stuck_jobs() -> None:
                     after={"status": Job.UNCONFIRMED},
                     reason="worker stopped mid-publish",
                 )
+
+
+def publish_job_delete(*, actor: User, job: PublishJob, reason: str) -> PublishJob:
+    """Take a published post down from its network (a revoked patient authorisation, an error)."""
+    require(actor, Action.CONTENT_EDIT_ANY, job.organization)
+    if not reason.strip():
+        raise ValidationError("Say why the post comes down; it goes into the audit log.", field="reason")
+    if job.status != Job.PUBLISHED or job.removed_at is not None:
+        raise InvalidTransition("Only a published post that is still up can be deleted.")
+    connector = get_connector(job.channel)
+    if not connector.supports_delete:
+        raise InvalidTransition(f"carecast cannot delete posts on {job.channel}; delete it there by hand.")
+    try:
+        connector.delete(job)
+    except ConnectorError as exc:
+        raise InvalidTransition(f"The network did not delete it: {exc}. Try again later.") from exc
+    with transaction.atomic():
+        job.removed_at = timezone.now()
+        job.save(update_fields=["removed_at", "updated_at"])
+        audit_log(
+            action=actions.JOB_DELETE,
+            actor=actor,
+            obj=job,
+            after={"removed_at": job.removed_at},
+            reason=reason.strip(),
+        )
+    return job
+
+
+METRICS_FOR = timedelta(days=30)
+
+
+def post_metrics_pull(*, now: Any = None) -> int:
+    """Ask each network for the counts of posts published in the last 30 days; one PostMetric row per
+    post that has any. A network that gives none (or fails) is skipped until the next pull."""
+    now = now or timezone.now()
+    pulled = 0
+    jobs = PublishJob.objects.filter(
+        status=Job.PUBLISHED, removed_at__isnull=True, published_at__gte=now - METRICS_FOR
+    ).select_related("account")
+    for job in jobs:
+        connector = get_connector(job.channel)
+        if not connector.supports_metrics:
+            continue
+        try:
+            counts = connector.metrics(job)
+        except (ConnectorError, NotImplementedError):
+            log.info("no metrics for job %s", job.pk, extra={"job_id": job.pk})
+            continue
+        if counts is None:
+            continue
+        PostMetric.objects.create(
+            job=job,
+            fetched_at=now,
+            likes=counts.likes,
+            reposts=counts.reposts,
+            replies=counts.replies,
+            quotes=counts.quotes,
+            impressions=counts.impressions,
+        )
+        pulled += 1
+    return pulled
 
 
 # ---------------------------------------------------------------- the crisis switch and retries
@@ -584,6 +769,6 @@ def content_item_retry(*, actor: User, item: ContentItem) -> PublishJob:
 
 def _absent_on_network(job: PublishJob) -> bool:
     try:
-        return get_connector(job.channel).lookup(job) is None
+        return get_connector(job.channel).lookup(job, _payload(job.content_item)) is None
     except Exception:
         return False

@@ -28,8 +28,10 @@ urlpatterns = [
     path("settings/", views.settings_view, name="settings"),
     path("settings/crisis/", views.crisis, name="crisis"),
     path("settings/channels/", views.channel_connect, name="channel_connect"),
+    path("settings/channels/<int:account_id>/reconnect/", views.channel_reconnect, name="channel_reconnect"),
     path("content/<int:item_id>/channels/", views.targets, name="targets"),
     path("content/<int:item_id>/retry/", views.retry, name="retry"),
+    path("content/<int:item_id>/jobs/<int:job_id>/take-down/", views.take_down, name="take_down"),
     path("content/<int:item_id>/repeat/", views.repeat, name="repeat"),
     path("<slug:section>/", views.section, name="section"),
 ]

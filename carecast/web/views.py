@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,7 +24,9 @@ from carecast.channels import profiles
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import (
     channel_account_create,
+    channel_account_reconnect,
     content_item_retry,
+    publish_job_delete,
     publish_target_set,
     publishing_pause,
     publishing_resume,
@@ -332,7 +334,10 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "can_decide": bool(
                 current and item.status == "in_review" and reviewing.can_review_step(user, current.step, item)
             ),
-            "jobs": PublishJob.objects.filter(content_item=item).order_by("-created_at"),
+            "jobs": PublishJob.objects.filter(content_item=item)
+            .select_related("account")
+            .order_by("-created_at"),
+            "can_take_down": can(user, Action.CONTENT_EDIT_ANY, item.organization),
             "revisions": item.revisions.all()[:10],
             "review_form": ReviewForm(initial={"revision": item.revision}),
             "schedule_form": ScheduleForm(initial={"publish_at": to_local_input(item.publish_at, tz)}),
@@ -579,6 +584,21 @@ def crisis(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def take_down(request: HttpRequest, item_id: int, job_id: int) -> HttpResponse:
+    """Delete a published post from its network (a withdrawn consent, a mistake), with a reason."""
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    job = get_object_or_404(PublishJob, content_item=item, pk=job_id)
+    return _run(
+        request,
+        item_id,
+        "Taken down from the network.",
+        lambda: publish_job_delete(actor=user, job=job, reason=request.POST.get("reason", "")),
+    )
+
+
+@login_required
+@require_POST
 def retry(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = _item_or_404(user, item_id)
@@ -600,11 +620,28 @@ def channel_connect(request: HttpRequest) -> HttpResponse:
             name=request.POST.get("name", ""),
             endpoint=request.POST.get("endpoint", ""),
             secret=request.POST.get("secret", ""),
+            handle=request.POST.get("handle", ""),
         )
     except CarecastError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Channel connected. Choose it on an item to publish there too.")
+    return redirect("web:settings")
+
+
+@login_required
+@require_POST
+def channel_reconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+    user = _user(request)
+    account = get_object_or_404(ChannelAccount, organization_id=user.tenant_id, pk=account_id)
+    try:
+        channel_account_reconnect(actor=user, account=account, secret=request.POST.get("secret", ""))
+    except CarecastError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{account.name} is connected again. Retry its failed posts from their pages."
+        )
     return redirect("web:settings")
 
 

@@ -17,7 +17,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from carecast.accounts.services import api_token_create
-from carecast.channels.models import PublishJob
+from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.compliance import services as review
 from carecast.compliance.models import PatientAuthorization, TakedownTask
 from carecast.content import links, services
@@ -110,6 +110,9 @@ def world(people, brand, later):
         "campaign": campaign,
         "auth": auth,
         "task": task,
+        "account": ChannelAccount.objects.create(
+            organization=org_b, brand=brand_b, network="webhook", name="B hook", secret="k-b"
+        ),
         "suggestion": suggestion,
         "a_item": services.content_item_create(
             actor=people["contributor"], brand=brand, title="A", text="A", image=_png(), alt_text="A photo"
@@ -224,7 +227,14 @@ CASES = {
             ),
             302,
         ),
-        _check(not w["brand"].channel_accounts.exists()),
+        _check(not w["brand"].channel_accounts.filter(name="x").exists()),
+    ),
+    "channel_reconnect": lambda c, p, w: (
+        _status(web(c, p, f"/settings/channels/{w['account'].pk}/reconnect/", "post", {"secret": "x"}), 404),
+        _check(ChannelAccount.objects.get(pk=w["account"].pk).secret == "k-b"),
+    ),
+    "take_down": lambda c, p, w: _status(
+        web(c, p, f"/content/{w['item'].pk}/jobs/{w['job'].pk}/take-down/", "post", {"reason": "x"}), 404
     ),
     "targets": lambda c, p, w: _status(web(c, p, f"/content/{w['item'].pk}/channels/", "post"), 404),
     "bulk": lambda c, p, w: (

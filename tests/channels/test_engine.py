@@ -219,3 +219,37 @@ def test_one_failing_channel_does_not_stop_the_others(people, brand, network, la
         publish_due_jobs()
     assert BrandPagePost.objects.filter(job__content_item=item).count() == 1
     assert ContentItem.objects.get(pk=item.pk).status == "failed"  # one channel failed: its page says which
+
+
+def test_metrics_are_pulled_for_recent_posts_only(job, network):
+    from carecast.channels.models import PostMetric
+    from carecast.channels.services import post_metrics_pull
+
+    publish_job_run(job_id=job.pk)
+    network.likes[job.pk] = 12
+    assert post_metrics_pull() == 1
+    network.likes[job.pk] = 30
+    post_metrics_pull()
+    assert list(PostMetric.objects.filter(job=job).values_list("likes", flat=True)) == [30, 12]
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert post_metrics_pull() == 0  # a month on, the post is no longer followed
+
+
+def test_a_post_is_taken_down_from_the_item_page_with_a_reason(client, job, network, people):
+    from carecast.channels.models import ChannelAccount
+
+    account = ChannelAccount.objects.create(
+        organization=job.organization, brand=job.brand, network="dummy", name="Clinic feed", secret="k"
+    )
+    PublishJob.objects.filter(pk=job.pk).update(account=account)
+    publish_job_run(job_id=job.pk)
+    assert job.pk in network.posts
+    page = f"/content/{job.content_item_id}/"
+    client.force_login(people["contributor"])  # an author cannot take posts down
+    assert "Take down" not in client.get(page).content.decode()
+    client.force_login(people["strategist"])
+    assert "Take down" in client.get(page).content.decode()
+    client.post(f"{page}jobs/{job.pk}/take-down/", {"reason": "Wrong clinic hours"})
+    assert job.pk not in network.posts
+    assert "Taken down" in client.get(page).content.decode()
+    assert AuditEntry.objects.get(action="publish_job.delete").reason == "Wrong clinic hours"

@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
@@ -112,10 +113,53 @@ def test_a_busy_endpoint_is_retried_later_and_a_refusal_is_reported(people, bran
     job = PublishJob.objects.get(content_item=item, channel="webhook")
     assert job.status == "scheduled" and job.scheduled_for - timezone.now() > timedelta(seconds=100)
     receiver["script"] = [403]
-    PublishJob.objects.filter(pk=job.pk).update(scheduled_for=timezone.now() - timedelta(seconds=1))
-    publish_due_jobs()
+    with time_machine.travel(job.scheduled_for + timedelta(seconds=1)):
+        publish_due_jobs()
     job.refresh_from_db()
     assert job.status == "failed" and "reconnecting" in job.last_error
+    account.refresh_from_db()
+    assert account.status == "needs_reconnect" and "403" in account.status_message
+
+
+def test_the_networks_wait_holds_every_post_of_that_account(people, brand, account, receiver):
+    receiver["script"] = [429]  # Retry-After: 120
+    first = _due(people, brand, account)
+    publish_due_jobs()
+    account.refresh_from_db()
+    assert 100 < (account.rate_limited_until - timezone.now()).total_seconds() <= 120
+    second = _due(people, brand, account)
+    publish_due_jobs()  # the second post waits without asking the endpoint again
+    assert len(receiver["received"]) == 1
+    waiting = PublishJob.objects.get(content_item=second, channel="webhook")
+    assert waiting.status == "scheduled" and waiting.attempt_count == 0
+    assert waiting.scheduled_for >= account.rate_limited_until
+    with time_machine.travel(account.rate_limited_until + timedelta(seconds=1)):
+        publish_due_jobs()
+    assert sorted(
+        PublishJob.objects.filter(content_item__in=[first, second], channel="webhook").values_list(
+            "status", flat=True
+        )
+    ) == ["published", "published"]
+    assert len(receiver["received"]) == 3  # one refused, then each post once
+
+
+def test_an_account_that_needs_reconnecting_is_not_called_until_reconnected(people, brand, account, receiver):
+    from carecast.channels.services import channel_account_reconnect, content_item_retry
+
+    receiver["script"] = [401]
+    first = _due(people, brand, account)
+    publish_due_jobs()
+    second = _due(people, brand, account)
+    publish_due_jobs()
+    assert len(receiver["received"]) == 1  # the second post failed without a call
+    job = PublishJob.objects.get(content_item=second, channel="webhook")
+    assert job.status == "failed" and "Reconnect it in Settings" in job.last_error
+    channel_account_reconnect(actor=people["admin"], account=account, secret="whsec-new")
+    content_item_retry(actor=people["contributor"], item=first)
+    publish_due_jobs()
+    [body, headers] = receiver["received"][-1]
+    assert headers["X-Carecast-Signature"] == signature("whsec-new", body)
+    assert PublishJob.objects.get(content_item=first, channel="webhook").status == "published"
 
 
 def test_connecting_needs_an_admin_and_a_key(people, brand, receiver):
@@ -137,3 +181,17 @@ def test_connecting_needs_an_admin_and_a_key(people, brand, receiver):
             endpoint="ftp://example.org",
             secret="k",
         )
+
+
+def test_an_admin_reconnects_an_account_from_settings(client, people, account, receiver):
+    ChannelAccount.objects.filter(pk=account.pk).update(
+        status="needs_reconnect", status_message="the endpoint refused our signature (HTTP 403)"
+    )
+    client.force_login(people["admin"])
+    page = client.get("/settings/").content.decode()
+    assert "needs reconnecting: the endpoint refused our signature (HTTP 403)" in page
+    assert f"/settings/channels/{account.pk}/reconnect/" in page
+    client.post(f"/settings/channels/{account.pk}/reconnect/", {"secret": "whsec-rotated"})
+    account.refresh_from_db()
+    assert account.status == "connected" and account.secret == "whsec-rotated"
+    assert "/reconnect/" not in client.get("/settings/").content.decode()

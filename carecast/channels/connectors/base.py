@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from carecast.channels.models import PublishJob
+from carecast.channels.models import ChannelAccount, PublishJob
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,17 @@ class PublishResult:
     external_id: str
     url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Counts a network gives for one post; None where it gives none."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None
 
 
 class ConnectorError(Exception):
@@ -70,9 +81,21 @@ class BaseConnector:
     # True when posting and recording the job happen in one database transaction (no lost answer possible).
     transactional = False
 
+    def connect(self, account: ChannelAccount) -> None:
+        """Check the account's credentials with the network and fill in what it tells us (its id, a
+        session). Raises Reconnect when the network refuses them. Networks without a sign-in skip it."""
+
     def publish(self, job: PublishJob, payload: Payload) -> PublishResult:
         raise NotImplementedError
 
-    def lookup(self, job: PublishJob) -> PublishResult | None:
-        """Read back whether the job's post exists (for jobs whose outcome is unknown). None: it does not."""
+    def lookup(self, job: PublishJob, payload: Payload | None = None) -> PublishResult | None:
+        """Read back whether the job's post exists (for jobs whose outcome is unknown). None: it does
+        not (or, for a thread, not all of it)."""
         raise NotImplementedError(f"{self.name} cannot read posts back; a person must check")
+
+    def delete(self, job: PublishJob) -> None:
+        raise NotImplementedError(f"{self.name} cannot delete posts")
+
+    def metrics(self, job: PublishJob) -> Metrics | None:
+        """The post's counts now, or None when the network does not give them."""
+        raise NotImplementedError(f"{self.name} gives no metrics")

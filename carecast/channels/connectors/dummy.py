@@ -20,6 +20,7 @@ class DummyConnector(base.BaseConnector):
     supports_metrics = True
 
     posts: dict[int, str] = {}  # job id → text: what "the network" holds
+    likes: dict[int, int] = {}  # job id → likes the network reports
     calls: dict[int, int] = {}  # job id → number of publish calls
     script: deque[str] = deque()  # next outcomes: "ok", "retry", "refuse", "reconnect", "unknown", "lost"
     _lock = threading.Lock()
@@ -27,7 +28,7 @@ class DummyConnector(base.BaseConnector):
     @classmethod
     def reset(cls) -> None:
         with cls._lock:
-            cls.posts, cls.calls, cls.script = {}, {}, deque()
+            cls.posts, cls.calls, cls.script, cls.likes = {}, {}, deque(), {}
 
     def publish(self, job: PublishJob, payload: base.Payload) -> base.PublishResult:
         with self._lock:
@@ -46,10 +47,20 @@ class DummyConnector(base.BaseConnector):
                 raise base.OutcomeUnknown("the connection dropped after sending")
             return base.PublishResult(external_id=f"dummy-{job.pk}", url=f"https://dummy.invalid/{job.pk}")
 
-    def lookup(self, job: PublishJob) -> base.PublishResult | None:
+    def lookup(self, job: PublishJob, payload: base.Payload | None = None) -> base.PublishResult | None:
         with self._lock:
             if job.pk in self.posts:
                 return base.PublishResult(
                     external_id=f"dummy-{job.pk}", url=f"https://dummy.invalid/{job.pk}"
                 )
             return None
+
+    def delete(self, job: PublishJob) -> None:
+        with self._lock:
+            self.posts.pop(job.pk, None)
+
+    def metrics(self, job: PublishJob) -> base.Metrics | None:
+        with self._lock:
+            if job.pk not in self.posts:
+                return None
+            return base.Metrics(likes=self.likes.get(job.pk, 0), reposts=0, replies=0, quotes=0)
