@@ -29,7 +29,7 @@ from carecast.channels.connectors.base import (
     Reconnect,
     RetryLater,
 )
-from carecast.channels.connectors.registry import get_connector
+from carecast.channels.connectors.registry import CONNECTORS, get_connector
 from carecast.channels.models import (
     BrandPagePost,
     ChannelAccount,
@@ -65,10 +65,17 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
         _cancel_jobs(open_jobs, item, reason="content item no longer scheduled")
         return []
     assert item.publish_at is not None
-    destinations: list[tuple[str, ChannelAccount | None]] = [("brand_page", None)] + [
+    reply = item.kind == ContentItem.Kind.REPLY  # answers one person where they wrote: never the brand page
+    destinations: list[tuple[str, ChannelAccount | None]] = ([] if reply else [("brand_page", None)]) + [
         (target.account.network, target.account)
         for target in PublishTarget.objects.filter(item=item).select_related("account")
     ]
+    if reply and not destinations:
+        raise ValidationError(
+            "A public reply goes out on the network where the person wrote: choose that channel "
+            "(one that takes replies, such as Bluesky) before scheduling it.",
+            field="account",
+        )
     existing = {(job.channel, job.account_id): job for job in open_jobs}
     jobs = []
     for channel, account in destinations:
@@ -130,6 +137,8 @@ def publish_target_set(*, actor: User, item: ContentItem, accounts: list[Channel
     if any(a.organization_id != item.organization_id for a in accounts):
         raise PermissionDenied("That channel belongs to another organisation.")
     for account in accounts:
+        if item.kind == ContentItem.Kind.REPLY and not CONNECTORS[account.network].supports_replies:
+            raise ValidationError(f"{account.name}: this channel cannot post replies.", field="account")
         too_big = profiles.problems(item.text, account.network, images=1 if item.image else 0)
         if too_big:
             raise ValidationError(f"{account.name}: {too_big[0]}", field="account")
@@ -390,6 +399,7 @@ def _payload(item: ContentItem) -> Payload:
     return Payload(
         text=item.text,
         media=(Media(path=item.image.name or "", alt_text=item.alt_text),) if item.image else (),
+        reply_to=item.reply_to,
     )
 
 

@@ -22,6 +22,8 @@ def content_findings(item: ContentItem) -> list[Finding]:
     """Everything textscan says about the item's current text, alt text and image."""
     policy = policy_for(item.organization)
     media = (Media(name="image", alt_text=item.alt_text),) if item.image else ()
+    if item.kind == ContentItem.Kind.REPLY:
+        return scan(item.text, kind="reply", context=item.reply_context, policy=policy, media=media)
     return scan(item.text, kind="post", policy=policy, media=media)
 
 

@@ -36,7 +36,10 @@ class ContentItemSerializer(serializers.ModelSerializer[ContentItem]):
             "brand",
             "author",
             "title",
+            "kind",
             "text",
+            "reply_to",
+            "reply_context",
             "has_image",
             "alt_text",
             "status",
@@ -62,7 +65,27 @@ class ContentItemSerializer(serializers.ModelSerializer[ContentItem]):
 class ContentItemWriteSerializer(serializers.Serializer[Any]):
     brand = serializers.SlugField(help_text="Slug of one of your organisation's brands or facilities.")
     title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(
+        choices=[ContentItem.Kind.POST, ContentItem.Kind.PATIENT_STORY, ContentItem.Kind.REPLY],
+        required=False,
+        default=ContentItem.Kind.POST,
+        help_text="Fixed when the item is made.",
+    )
     text = serializers.CharField(max_length=5000)
+    reply_to = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For a reply: the at:// address or https link of the post it answers.",
+    )
+    reply_context = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For a reply: what the person wrote (checked against the reply; never published).",
+    )
     alt_text = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     publish_at = serializers.CharField(
         required=False,
@@ -74,6 +97,7 @@ class ContentItemWriteSerializer(serializers.Serializer[Any]):
 
 class ContentItemUpdateSerializer(ContentItemWriteSerializer):
     brand = serializers.SlugField(required=False)
+    kind = None  # type: ignore[assignment]  # fixed when the item is made
 
 
 class ScheduleSerializer(serializers.Serializer[Any]):
@@ -142,6 +166,9 @@ class ContentItemViewSet(
             text=v["text"],
             alt_text=v["alt_text"],
             publish_at=_when(user, v["publish_at"]),
+            kind=v["kind"],
+            reply_to=v["reply_to"],
+            reply_context=v["reply_context"],
         )
         return self._out(item, 201)
 
@@ -158,6 +185,8 @@ class ContentItemViewSet(
                 "text": item.text,
                 "alt_text": item.alt_text,
                 "publish_at": item.publish_at.isoformat() if item.publish_at else None,
+                "reply_to": item.reply_to,
+                "reply_context": item.reply_context,
                 **(request.data if isinstance(request.data, dict) else {}),
             }
         )
@@ -171,6 +200,8 @@ class ContentItemViewSet(
             text=v["text"],
             alt_text=v["alt_text"],
             publish_at=_when(user, v["publish_at"]),
+            reply_to=v["reply_to"],
+            reply_context=v["reply_context"],
         )
         return self._out(item)
 

@@ -23,6 +23,7 @@ class ContentItem(TenantModel):
         POST = "post", "Post"
         PATIENT_STORY = "patient_story", "Patient story"
         PUBLIC_HEALTH = "public_health", "Urgent public-health message"
+        REPLY = "reply", "Public reply"
 
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="content_items")
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.POST)
@@ -33,6 +34,16 @@ class ContentItem(TenantModel):
     alt_text = models.CharField(max_length=1000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     publish_at = models.DateTimeField(null=True, blank=True, help_text="Stored in UTC.")
+    reply_to = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="For a public reply: the address of the post it answers (a Bluesky at:// address).",
+    )
+    reply_context = models.TextField(
+        blank=True,
+        help_text="For a public reply: what the person wrote. Checked so the reply does not confirm they "
+        "are a patient or repeat their details; never published or written to the audit log.",
+    )
     repeat_every_days = models.PositiveSmallIntegerField(
         default=0, help_text="Publish again every this many days at the same local time (0: once)."
     )

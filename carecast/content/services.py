@@ -33,6 +33,7 @@ def _snapshot(item: ContentItem) -> dict[str, Any]:
         "approved_revision": item.approved_revision,
         "image": item.image.name if item.image else "",
         "alt_text_set": bool(item.alt_text),
+        "reply_to": item.reply_to,  # a public post's address; what the person wrote is never logged
     }
 
 
@@ -49,6 +50,32 @@ def _clean_text(*, title: str, text: str, has_image: bool, alt_text: str) -> tup
             "Describe the image in alt text: people using screen readers rely on it.", field="alt_text"
         )
     return title, text, alt_text
+
+
+REPLY_TO_PREFIXES = ("at://", "https://")
+
+
+def _clean_reply(*, kind: str, reply_to: str, reply_context: str) -> tuple[str, str]:
+    """A public reply names the post it answers and what that person wrote (so the reply rules can
+    compare the two); any other kind carries neither."""
+    reply_to, reply_context = reply_to.strip(), reply_context.strip()
+    if kind != ContentItem.Kind.REPLY:
+        return "", ""
+    well_formed = reply_to.startswith(REPLY_TO_PREFIXES) and not any(c.isspace() for c in reply_to)
+    if not well_formed or len(reply_to) > 500:
+        raise ValidationError(
+            "Give the address of the post you are answering: its at:// address or its https:// link.",
+            field="reply_to",
+        )
+    if not reply_context:
+        raise ValidationError(
+            "Paste what the person wrote, so the checks can see whether the reply confirms they are a "
+            "patient or repeats their details.",
+            field="reply_context",
+        )
+    if len(reply_context) > MAX_TEXT:
+        raise ValidationError(f"The quoted text is over {MAX_TEXT} characters.", field="reply_context")
+    return reply_to, reply_context
 
 
 def _save_revision(item: ContentItem, actor: User) -> None:
@@ -83,13 +110,16 @@ def content_item_create(
     alt_text: str = "",
     publish_at: datetime | None = None,
     kind: str = ContentItem.Kind.POST,
+    reply_to: str = "",
+    reply_context: str = "",
 ) -> ContentItem:
     require(actor, Action.CONTENT_CREATE, brand.organization)
-    if kind not in (ContentItem.Kind.POST, ContentItem.Kind.PATIENT_STORY):
-        raise ValidationError("Choose a post or a patient story.", field="kind")
+    if kind not in (ContentItem.Kind.POST, ContentItem.Kind.PATIENT_STORY, ContentItem.Kind.REPLY):
+        raise ValidationError("Choose a post, a patient story or a public reply.", field="kind")
     title, text, alt_text = _clean_text(
         title=title, text=text, has_image=image is not None, alt_text=alt_text
     )
+    reply_to, reply_context = _clean_reply(kind=kind, reply_to=reply_to, reply_context=reply_context)
     ext = validate_image(image) if image is not None else None
     if publish_at is not None:
         require_future(publish_at)
@@ -103,6 +133,8 @@ def content_item_create(
             alt_text=alt_text,
             publish_at=publish_at,
             kind=kind,
+            reply_to=reply_to,
+            reply_context=reply_context,
         )
         if image is not None:
             item.image.save(f"upload.{ext}", image, save=False)
@@ -122,14 +154,23 @@ def content_item_update(
     image: UploadedFile | None = None,
     remove_image: bool = False,
     publish_at: datetime | None = None,
+    reply_to: str | None = None,
+    reply_context: str | None = None,
 ) -> ContentItem:
-    """Edit an item. A change to what is published makes a new revision and ends any approval."""
+    """Edit an item. A change to what is published makes a new revision and ends any approval.
+
+    For a public reply, `reply_to` and `reply_context` (None: keep) are part of what is reviewed."""
     require(actor, Action.CONTENT_CREATE, item.organization)
     _require_author(actor, item)
     if item.status == Status.PUBLISHED:
         raise InvalidTransition("This item is published; duplicate it to say something new.")
     keeps_image = (bool(item.image) and not remove_image) or image is not None
     title, text, alt_text = _clean_text(title=title, text=text, has_image=keeps_image, alt_text=alt_text)
+    reply_to, reply_context = _clean_reply(
+        kind=item.kind,
+        reply_to=item.reply_to if reply_to is None else reply_to,
+        reply_context=item.reply_context if reply_context is None else reply_context,
+    )
     ext = validate_image(image) if image is not None else None
     if publish_at is not None and publish_at != item.publish_at:
         require_future(publish_at)
@@ -141,8 +182,11 @@ def content_item_update(
             or alt_text != item.alt_text
             or image is not None
             or (remove_image and bool(item.image))
+            or reply_to != item.reply_to
+            or reply_context != item.reply_context
         )
         item.title, item.text, item.alt_text, item.publish_at = title, text, alt_text, publish_at
+        item.reply_to, item.reply_context = reply_to, reply_context
         if remove_image:
             item.image = None
         if image is not None:
@@ -370,6 +414,8 @@ def content_item_repeat(
     _require_author(actor, item)
     if not 0 <= every_days <= 366:
         raise ValidationError("Repeat every 1 to 366 days, or 0 for once.", field="repeat_every_days")
+    if every_days and item.kind == ContentItem.Kind.REPLY:
+        raise ValidationError("A reply answers one person once; it cannot repeat.", field="repeat_every_days")
     if every_days and until is None:
         raise ValidationError("Give the last day it may repeat on.", field="repeat_until")
     if every_days and until is not None and until <= timezone.now().astimezone(item.organization.tz).date():

@@ -15,10 +15,24 @@ class ContentItemForm(forms.Form):
         choices=[
             ("post", "Post"),
             ("patient_story", "Patient story (needs the patient's signed authorisation)"),
+            ("reply", "Public reply to someone's post"),
         ],
         initial="post",
         label="Kind",
         required=False,
+    )
+    reply_to = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Replying to (address of their post)",
+        help_text="Public replies only: the post's at:// address or its https://bsky.app link.",
+    )
+    reply_context = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="What they wrote",
+        help_text="Public replies only: paste their post. It is checked against your reply, never published.",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
     image = forms.FileField(

@@ -247,6 +247,8 @@ def create(request: HttpRequest) -> HttpResponse:
                 alt_text=form.cleaned_data["alt_text"],
                 publish_at=_publish_at(form, user),
                 kind=form.cleaned_data.get("kind") or "post",
+                reply_to=form.cleaned_data["reply_to"],
+                reply_context=form.cleaned_data["reply_context"],
             )
         except CarecastError as exc:
             _apply_error(form, exc)
@@ -268,11 +270,15 @@ def edit(request: HttpRequest, item_id: int) -> HttpResponse:
         "text": item.text,
         "alt_text": item.alt_text,
         "publish_at": to_local_input(item.publish_at, tz),
+        "reply_to": item.reply_to,
+        "reply_context": item.reply_context,
     }
     form = ContentItemForm(
         request.POST or None, request.FILES or None, organization=user.tenant, initial=initial
     )
     del form.fields["kind"]  # set when the item is made, or by linking an authorisation
+    if item.kind != ContentItem.Kind.REPLY:
+        del form.fields["reply_to"], form.fields["reply_context"]
     if request.method == "POST" and form.is_valid():
         try:
             services.content_item_update(
@@ -284,6 +290,8 @@ def edit(request: HttpRequest, item_id: int) -> HttpResponse:
                 image=form.cleaned_data.get("image"),
                 remove_image=form.cleaned_data["remove_image"],
                 publish_at=_publish_at(form, user),
+                reply_to=form.cleaned_data.get("reply_to"),
+                reply_context=form.cleaned_data.get("reply_context"),
             )
         except CarecastError as exc:
             _apply_error(form, exc)

@@ -226,3 +226,40 @@ def test_schema_and_docs_are_served_locally(client, db):
     assert "cdn" not in body.lower() and "https://" not in body  # every asset is served by the app
     assets = [a for a in body.split('"') if a.startswith("/static/") and a.endswith((".js", ".css"))]
     assert assets
+
+
+def test_a_public_reply_through_the_api(as_user, brand):
+    author = as_user("contributor")
+    question = "https://bsky.app/profile/pat.test/post/3kabc"
+    created = author(
+        "post",
+        "/api/content-items/",
+        {
+            "brand": brand.slug,
+            "title": "Hours",
+            "kind": "reply",
+            "text": "Yes, we are open 9 to 12.",
+            "reply_to": question,
+            "reply_context": "Are you open Saturday?",
+        },
+    )
+    assert created.status_code == 201
+    item = created.json()
+    assert (item["kind"], item["reply_to"], item["reply_context"]) == (
+        "reply",
+        question,
+        "Are you open Saturday?",
+    )
+    edited = author("patch", f"/api/content-items/{item['id']}/", {"reply_context": "Open on Sunday?"})
+    assert edited.status_code == 200
+    assert (edited.json()["reply_context"], edited.json()["revision"], edited.json()["kind"]) == (
+        "Open on Sunday?",
+        2,
+        "reply",
+    )
+    refused = author(
+        "post",
+        "/api/content-items/",
+        {"brand": brand.slug, "title": "Hours", "kind": "reply", "text": "Yes.", "reply_context": "Open?"},
+    )
+    assert refused.status_code == 400 and refused.json()["field"] == "reply_to"

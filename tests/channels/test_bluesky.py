@@ -354,6 +354,41 @@ def test_a_thread_and_a_reply_to_someone_else(people, brand, pds, clinic):
     assert len(clinic.posts()) == 3
 
 
+def test_a_reply_drafted_in_carecast_answers_the_patient_on_bluesky(people, brand, pds, clinic):
+    """A reply item, given the question's web link, goes out once as a reply and never on the brand page."""
+    from carecast.channels.models import BrandPagePost
+    from carecast.compliance import services as review
+    from carecast.content import services
+
+    account = _connect(people, brand, clinic, pds["url"])
+    patient = Person(pds["url"], "patient")
+    question = patient.client.send_post("Is the clinic open Saturday?", profile_identify=patient.did)
+    patient.client.request.close()
+    rkey = question.uri.rsplit("/", 1)[1]
+    item = services.content_item_create(
+        actor=people["contributor"],
+        brand=brand,
+        title="Saturday hours",
+        text="Yes, 9 to 12. No appointment needed.",
+        kind="reply",
+        reply_to=f"https://bsky.app/profile/{patient.handle}/post/{rkey}",
+        reply_context="Is the clinic open Saturday?",
+    )
+    publish_target_set(actor=people["contributor"], item=item, accounts=[account])
+    review.content_item_submit(actor=people["contributor"], item=item)
+    item = review.content_item_approve(actor=people["medical_reviewer"], item=item, revision=item.revision)
+    services.content_item_schedule(
+        actor=people["contributor"], item=item, publish_at=timezone.now() + timedelta(hours=1)
+    )
+    make_due(item)
+    publish_due_jobs()
+    (post,) = clinic.posts().values()
+    assert post.text == "Yes, 9 to 12. No appointment needed."
+    assert post.reply.parent.uri == question.uri and post.reply.root.uri == question.uri
+    assert ContentItem.objects.get(pk=item.pk).status == "published"
+    assert not BrandPagePost.objects.exists()
+
+
 def test_a_reply_to_a_post_that_is_gone_is_refused_in_plain_words(people, brand, pds, clinic):
     account = _connect(people, brand, clinic, pds["url"])
     item = _due_item(people, brand, account, text="Thanks!")

@@ -70,6 +70,7 @@ class OutcomeUnknown(ConnectorError):
 class BaseConnector:
     name = ""
     supports_threads = False
+    supports_replies = False
     supports_images = False
     supports_video = False
     supports_alt_text = False

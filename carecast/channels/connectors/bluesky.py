@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from atproto import Client, models
@@ -122,9 +123,23 @@ def translate(exc: Exception) -> base.ConnectorError:
     return base.OutcomeUnknown(f"the call to Bluesky broke off ({exc.__class__.__name__})")
 
 
+def post_address(uri: str) -> tuple[str, str, str] | None:
+    """(repo, collection, record key) from an at:// address or a post's web link (the repo may be a
+    handle: the PDS resolves it)."""
+    if uri.startswith("at://"):
+        parts = uri.removeprefix("at://").split("/")
+        return (parts[0], parts[1], parts[2]) if len(parts) == 3 and all(parts) else None
+    web = urlsplit(uri)
+    path = web.path.strip("/").split("/")
+    if web.scheme == "https" and len(path) == 4 and path[0] == "profile" and path[2] == "post":
+        return (path[1], POST, path[3]) if path[1] and path[3] else None
+    return None
+
+
 class BlueskyConnector(base.BaseConnector):
     name = "bluesky"
     supports_threads = True
+    supports_replies = True
     supports_images = True
     supports_alt_text = True
     supports_idempotency = True  # a record key derived from the job
@@ -199,9 +214,11 @@ class BlueskyConnector(base.BaseConnector):
     # ------------------------------------------------------------------ posting
 
     def _get(self, client: Client, uri: str) -> Any:
-        parts = uri.removeprefix("at://").split("/")
-        if len(parts) != 3:
-            raise base.DoNotRetry(f"{uri!r} is not a Bluesky post address (at://…)")
+        parts = post_address(uri)
+        if parts is None:
+            raise base.DoNotRetry(
+                f"{uri!r} is not a Bluesky post address (at://… or https://bsky.app/profile/…/post/…)"
+            )
         return client.com.atproto.repo.get_record(
             {"repo": parts[0], "collection": parts[1], "rkey": parts[2]}
         )

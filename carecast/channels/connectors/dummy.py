@@ -13,6 +13,7 @@ from carecast.channels.models import PublishJob
 class DummyConnector(base.BaseConnector):
     name = "dummy"
     supports_threads = True
+    supports_replies = True
     supports_images = True
     supports_alt_text = True
     supports_idempotency = True
@@ -22,13 +23,14 @@ class DummyConnector(base.BaseConnector):
     posts: dict[int, str] = {}  # job id → text: what "the network" holds
     likes: dict[int, int] = {}  # job id → likes the network reports
     calls: dict[int, int] = {}  # job id → number of publish calls
+    replies_to: dict[int, str] = {}  # job id → the post a reply answered
     script: deque[str] = deque()  # next outcomes: "ok", "retry", "refuse", "reconnect", "unknown", "lost"
     _lock = threading.Lock()
 
     @classmethod
     def reset(cls) -> None:
         with cls._lock:
-            cls.posts, cls.calls, cls.script, cls.likes = {}, {}, deque(), {}
+            cls.posts, cls.calls, cls.script, cls.likes, cls.replies_to = {}, {}, deque(), {}, {}
 
     def publish(self, job: PublishJob, payload: base.Payload) -> base.PublishResult:
         with self._lock:
@@ -43,6 +45,8 @@ class DummyConnector(base.BaseConnector):
             if outcome == "unknown":
                 raise base.OutcomeUnknown("timed out before the network answered")
             self.posts.setdefault(job.pk, payload.text)  # idempotent: one post per job
+            if payload.reply_to:
+                self.replies_to.setdefault(job.pk, payload.reply_to)
             if outcome == "lost":  # the network posted it, but its answer never arrived
                 raise base.OutcomeUnknown("the connection dropped after sending")
             return base.PublishResult(external_id=f"dummy-{job.pk}", url=f"https://dummy.invalid/{job.pk}")
