@@ -28,46 +28,155 @@ def _each(
         yield Finding(m.start(), m.end(), label, rule, severity, reason, fix)
 
 
-# HIPAA-04: a reply that confirms or implies that someone is (or was) a patient.
+# HIPAA-04: a reply that confirms or implies that someone is (or was) a patient. Generic words that
+# any reply may use ("talk to your doctor", "check with your insurance") are left out on purpose.
+_CARE_EVENT = (
+    r"(?:visit|appointment|appt|procedure|treatment|surgery|operation|op|diagnosis|results?|test results|"
+    r"lab results|labs?|bill|billing|claim|stay|hospital stay|chart|records?|file|scan|mri|ct|x-?ray|"
+    r"ultrasound|biopsy|delivery|birth|labou?r|c-section|admission|discharge|follow-?up|check-?up|"
+    r"physical|infusion|session|consult(?:ation)?|exam|screening|mammogram|colonoscopy|recovery|rehab|"
+    r"care (?:team|with us|here)|time (?:with us|here)|experience (?:with us|here|at our|in our))"
+)
+_OUR_PLACE = (
+    r"(?:emergency (?:department|room)|er|ed|a&e|clinic|hospital|unit|icu|nicu|picu|office|practice|"
+    r"facility|center|centre|urgent care|wards?|floor|labou?r and delivery|maternity|birthing|"
+    r"surgical|cancer|heart|imaging|lab|pharmacy|team|staff|nurses|doctors|physicians|providers|care)"
+)
 CONFIRMS_PATIENT = re.compile(
-    r"\b(?:your|ur)\s+(?:recent\s+|last\s+)?(?:visit|appointment|appt|procedure|treatment|surgery|operation|"
-    r"diagnosis|results?|test results|bill|claim|insurance|stay|doctor|nurse|care team|medications?|chart|"
-    r"records?|scan|mri|x-?ray|labs?|biopsy|delivery|admission|discharge|follow-?up|prescription|therapy)\b"
-    r"|\bwhen you were (?:here|in our|with us|admitted|our patient)"
-    r"|\b(?:thanks?|thank you) for (?:being|choosing|trusting)\b[^.!?]{0,40}\b(?:patient|us|care|surgery|"
-    r"procedure|treatment)"
+    rf"\b(?:your|ur|yr)\s+(?:recent\s+|last\s+|upcoming\s+|next\s+|latest\s+|\w+\s+)?{_CARE_EVENT}\b"
+    rf"|\byou(?:r|'ve|'re| were| had| have)?\b[^.!?]{{0,60}}\b(?:in|at|with|from"
+    rf"|by) our (?:\w+ )?{_OUR_PLACE}\b"
+    r"|\b(?:the )?(?:care|treatment|wait|experience|delay|service|bill|visit|stay|surgery|procedure) "
+    r"(?:you|u) (?:received|had|got|experienced|were given|went through|underwent)\b"
+    r"|\b(?:when|while) (?:you|u) (?:were|was) (?:here|in|with us|admitted|our patient|seen|treated|under)"
+    r"|\b(?:caring|care) for (?:you|u|your \w+)\b|\b(?:treating|looking after|taking care of) (?:you|u)\b"
+    r"|\b(?:pleasure|privilege|honou?r) (?:to (?:care for|treat|meet|have)|(?:of )?(?:caring for|treating|"
+    r"having)) (?:you|u)\b"
+    r"|\b(?:thanks?|thank you|thx|ty) for (?:being|choosing|trusting"
+    r"|letting us)\b[^.!?]{0,40}\b(?:patient|us|"
+    r"care|surgery|procedure|treatment)"
     r"|\bfor choosing us for\b"
-    r"|\bwe(?:'ve| have)? (?:checked|reviewed|looked at|pulled up|found) (?:your|ur) "
-    r"|\b(?:we|i) remember (?:you|your)\b"
-    r"|\b(?:according to|per) our records\b|\bour records (?:show|indicate)"
-    r"|\byou (?:missed|cancell?ed|rescheduled|no-showed) (?:your|ur)\b"
-    r"|\bsorry (?:that )?your (?:procedure|surgery|visit|stay|treatment)",
+    r"|\bwe(?:'ve| have|'ll| will)? (?:checked|reviewed|looked (?:at|into)|look into|pulled up|pulled|found|"
+    r"located|investigated|escalated|forwarded|corrected|adjusted|check|review|pull|correct|adjust|fix) "
+    r"(?:on |up )?(?:your|ur)\b"
+    r"|\b(?:we|i) remember (?:you|your)\b|\bwelcome back\b"
+    r"|\b(?:according to|per|in|from) our (?:records|files|system|chart)\b|\bour records (?:show|indicate)"
+    r"|\byou (?:missed|cancell?ed|rescheduled|no-showed|skipped) (?:your|ur)\b"
+    r"|\bsorry (?:that |about |for )?(?:your|the) (?:procedure|surgery|visit|stay|treatment|bill|wait|care)"
+    r"|\b(?:hope|hoping|glad|happy|wishing|pray\w*)\b[^.!?]{0,40}\b(?:after|since|following) (?:your|ur)\b",
     _I,
 )
 
-# Individual medical advice or a diagnosis.
+# Individual medical advice or a diagnosis: a named condition put on this person, or a change to
+# their medicines, doses or care.
+_CONDITION = (
+    r"(?:[a-z]+(?:itis|osis|emia|aemia|oma|pathy|algia|plasia)|(?:an? )?(?:\w+ )?(?:infection|virus|"
+    r"syndrome|disorder|disease|deficiency|allergy|allergic reaction|intolerance)|(?:thyroid|heart|kidney|"
+    r"liver|sinus|skin|hormone|gut|stomach|bladder|prostate|blood sugar|circulation|nerve|back|knee|hip|"
+    r"joint|lung|breathing|ear|eye) (?:problem|issue|condition)|strep|flu|"
+    r"covid|uti|eczema|psoriasis|shingles|migraines?|concussion|sprain|fracture|hernia|ulcer|reflux|gerd|"
+    r"ibs|anxiety|depression|adhd|asthma|diabetes|prediabetes|hypertension|anemia|anaemia|a cold|"
+    r"pneumonia|cancer|tumou?r|melanoma|cyst|kidney stones?|gallstones?|stroke|heart attack|panic attacks?|"
+    r"dehydration|food poisoning|vertigo|sciatica|carpal tunnel|a pulled muscle|a slipped disc|"
+    r"hormonal|hormones|stress|long covid|mono|lyme|pink eye|ringworm|scabies|lice|a sinus \w+"
+    r"|nothing serious|"
+    r"benign|normal|harmless)"
+)
+# "looks like flu season", "it's cancer awareness month": about the world, not the person.
+_NOT_A_DIAGNOSIS = (
+    r"(?!\s+(?:season|shots?|clinics?|vaccines?|awareness|month|week|day|prevention|screening|research|walk|"
+    r"run|care|centers?|centres?|services?|team|units?|patients|survivors?))"
+)
+_MEDICINE = (
+    r"(?:meds?|medications?|medicines?|pills?|tablets?|capsules?|doses?|dosage|insulin|inhaler|statins?|"
+    r"antibiotics?|antidepressants?|steroids?|prescriptions?|drugs?|blood thinners?|birth control|"
+    r"supplements?|vitamins?|shots?|injections?|patch|\w+(?:pril|sartan|statin|olol|azole|cillin|mycin|"
+    r"cycline|oxetine|pram|zepam|glutide|gliflozin|profen|formin|dipine|prazole|triptan)|ibuprofen|"
+    r"tylenol|advil|aspirin|benadryl|motrin|aleve|acetaminophen|paracetamol|prednisone|melatonin|"
+    r"\d+\s?(?:mg|mcg|ml|units?))"
+)
+# Advice is said to someone: at the start of a clause ("Skip your next dose"), after "you should"
+# and the like, or after a softener ("try", "just"). "do I stop the 5 mg?" and "adults skip their
+# statins" are not advice.
+_ADVICE_LEAD = (
+    r"(?:(?:^|(?<=[.!?,;:\n]))\s*|\b(?:you|u) (?:should|could|can|need to|must|might want to|may want to|"
+    r"have to|gotta|ought to) |\b(?:try|just|then|so|maybe|please|i'?d|i would) )"
+)
+_CHANGE = (  # the imperative: "skip your next dose", "you should double up on insulin"
+    r"(?:stop|quit|skip|double(?: up(?: on)?)?|halve|cut (?:back|down)(?: on)?|increase|decrease|lower|raise|"
+    r"up|switch|wean off|come off|go off|drop|split|crush)"
+)
+_CHANGING = (  # after "try", "consider" or with "your": "try stopping your blood pressure meds"
+    r"(?:stopping|quitting|skipping|doubling(?: up(?: on)?)?|halving|cutting (?:back|down)(?: on)?|"
+    r"increasing|decreasing|lowering|raising|upping|switching|weaning off|coming off|going off|dropping|"
+    r"splitting|crushing)"
+)
 MEDICAL_ADVICE = re.compile(
-    r"\b(?:sounds|looks|seems) like (?:you|your \w+) (?:have|has|had|are having|might have|may have)\b"
-    r"|\byou (?:probably|definitely|likely|might|may) have\b"
+    rf"\b(?:sounds|looks|seems|reads) like (?:you(?:'ve| have)? (?:got |have |had )?|it(?:'s| is) |"
+    rf"(?:a |an |the )?)?{_CONDITION}\b{_NOT_A_DIAGNOSIS}"
+    r"|\b(?:sounds|looks|seems) like (?:you|your \w+) (?:have|has|had|are having|might have|may have)\b"
+    r"|\byou (?:probably|definitely|likely|might|may|most likely|clearly|almost certainly) (?:have|had|"
+    r"are having|need)\b"
     r"|\byou(?:'ve| have) got (?:a |an )?\w+itis\b"
-    r"|\b(?:stop|quit|start|keep) taking\b"
+    rf"|\b(?:it'?s|that'?s|this is|it is|that is|(?:is|are) (?:almost certainly|most likely))"
+    rf" (?:almost certainly |most likely |probably |definitely |likely |just |only |clearly |nothing but )"
+    rf"{_CONDITION}\b{_NOT_A_DIAGNOSIS}"
+    r"|\b(?:your|ur|the|that|this|his|her) (?:symptoms?|rash|pain|cough|mole|lump|bump|spot|swelling|fever|"
+    r"headaches?|results?|levels?|numbers?|readings?|bloodwork|ecg|ekg) (?:points? to|suggests?|indicates?|"
+    r"means?|sounds? like|looks? like|(?:is|are|sounds?|looks?) (?:probably|likely|almost certainly|"
+    r"definitely|just|nothing|totally|perfectly|completely)|(?:is|are) (?:a sign|signs) of)\b"
+    r"|\bnothing to worry about\b|\bno need to (?:see|call|visit) (?:a|your|the) (?:doctor|dr|gp|er)\b"
+    r"|\byou don'?t need (?:to see |to go to |to call )?(?:a doctor|the er|the hospital|antibiotics|stitches|"
+    r"an x-?ray|a scan)\b"
+    rf"|{_ADVICE_LEAD}(?:stop|quit|start|keep|try|skip|avoid) (?:taking|using|giving)\b"
+    rf"|\b(?:stop|quit|start|keep|skip|avoid) (?:taking|using|giving) (?:your|ur|yr)\b"
+    rf"|{_ADVICE_LEAD}{_CHANGE} (?:of |on |off |up |to )?(?:your|ur|yr|his|her|their|the|that|a|an|some|"
+    rf"another|two|2|extra|half)? ?(?:\w+ )?(?:\w+ )?{_MEDICINE}\b"
+    rf"|\b(?:try|consider|think about|start) {_CHANGING} (?:of |on |off |up |to )?(?:your|ur|yr|the|that|"
+    rf"some)? ?(?:\w+ )?(?:\w+ )?{_MEDICINE}\b"
+    rf"|\b(?:{_CHANGE}|{_CHANGING}) (?:of |on |off |up |to )?(?:your|ur|yr) (?:\w+ )?(?:\w+ )?{_MEDICINE}\b"
+    rf"|{_ADVICE_LEAD}(?:take|give (?:him|her|them)) (?:\d+|two|three|a couple(?: of)?|some|an?|extra"
+    r"|another|"
+    rf"more) (?:\w+ )?{_MEDICINE}\b"
     r"|\b(?:increase|decrease|double|halve|lower|raise) (?:your|the) dose\b"
-    r"|\byou (?:should|need to|must) (?:take|stop|start|increase|decrease|skip|try)\b"
-    r"|\b(?:it'?s|that'?s|this is) (?:probably|definitely|likely|just) (?:a |an )?(?:infection|virus|allergy|"
-    r"migraine|flu|strep|uti|sprain|fracture|anxiety|reflux|cancer|tumou?r|stroke|heart attack)"
-    r"|\bno need to see a doctor\b|\byou don'?t need (?:to see )?a doctor\b",
+    r"|\byou (?:should|need to|must|have to|gotta|ought to|could|can) (?:take|stop|start|increase|decrease|"
+    r"skip|try|double|cut|avoid|switch|get off|go off|come off)\b"
+    r"|\b(?:put|apply|rub|use|try|dab) (?:some |a little |a bit of |an? |the )?(?:\w+ )?(?:cream|ointment|"
+    r"lotion|hydrocortisone|neosporin|vaseline|ice|heat|heating pad|compress|drops|spray|gel|aloe) "
+    r"(?:on|to|for)\b"
+    r"|\b(?:sleep|walk|wait) it off\b"
+    r"|\b(?:it|that|this)(?:'ll| will) (?:go away|clear up|heal) on (?:its|it'?s) own\b",
     _I,
 )
 
+_BENEFIT_VERB = (
+    r"(?:reduc|lower|cut|prevent|cur|treat|reliev|improv|clear|stop|eliminat|boost|restor|heal|repair|"
+    r"protect|control|manag|fight|block|shrink|slow|revers|beat|eas|sooth|calm|strengthen|regrow|tackl|"
+    r"kill|banish|erase)(?:e|es|s|ed|ing)?"
+)
 BENEFIT_CLAIM = re.compile(
-    r"\b(?:reduces?|lowers?|cuts?|prevents?|cures?|treats?|relieves?|improves?|clears?|stops?|eliminates?|"
-    r"boosts?|proven to|clinically proven|works? in|fast relief|results in)\b",
+    rf"\b{_BENEFIT_VERB}\b"
+    r"|\bhelps? (?:you |your \w+ |patients |people |adults |kids |children )?(?:to )?(?:lower|reduce|manage|"
+    r"control|prevent|improve|relieve|ease|protect|fight|keep|get|feel|sleep|breathe|walk|lose|stay|heal|"
+    r"regain|restore|clear|stop|beat|avoid|live)\b"
+    r"|\b(?:proven to|clinically (?:proven|shown|tested)|works? (?:in|fast|quickly|within)|fast(?:-| )acting|"
+    r"fast relief|long(?:-| )lasting|all(?:-| )day|results in|safe and effective|effective|"
+    r"(?:pain|symptom|itch|flare|seizure|migraine)(?:-| )free|say (?:goodbye|bye) to|goodbye to|no more \w+|"
+    r"better control|back to (?:normal|life|doing|your)|feel (?:better|like yourself|great|normal|your best)|"
+    r"(?:walk|run|sleep|breathe|live|move|see|hear|eat) (?:again|freely|better|easier|normally|pain-free)|"
+    r"lets? you|so you can|\d+(?:\.\d+)?\s?% (?:fewer|less|lower|more|reduction|improvement"
+    r"|of (?:patients|people|"
+    r"users|adults))|\d+ (?:out )?of (?:every )?\d+ (?:patients|people|users|adults|women|men)|"
+    r"hit (?:their|your) (?:\w+ )?goals?)\b",
     _I,
 )
 RISK_INFORMATION = re.compile(
     r"\b(?:side effects?|risks?|warnings?|contraindicat\w*|adverse (?:reactions?|events?)|boxed warning|"
-    r"important safety information|isi|prescribing information|may cause|can cause|not for (?:everyone|"
-    r"people)|talk to your (?:doctor|healthcare provider) about)\b",
+    r"important safety information|safety info(?:rmation)?|isi|prescribing information|full (?:pi|label)|"
+    r"may cause|can cause|could cause|not for (?:everyone|people)|not (?:right|suitable|recommended) for|"
+    r"do not (?:use|take)|don'?t (?:use|take) if|serious (?:side effects|risks|reactions|infections)|"
+    r"allergic reactions?"
+    r"|talk to your (?:doctor|healthcare provider|hcp) about (?:the )?(?:risks|side effects))\b",
     _I,
 )
 
@@ -78,57 +187,118 @@ HEALTH_INFO = re.compile(
     _I,
 )
 
+# FTC endorsement guides: what counts as a clear disclosure, and what shows there is something to
+# disclose even when the policy does not say the author is an advocate.
 DISCLOSURE = re.compile(
-    r"#(?:ad|sponsored|paid|partner|employee|\w+employee|\w+partner|\w+ambassador)\b|\bpaid partnership\b|"
-    r"\b(?:i work (?:at|for)|as an employee of|sponsored by|in partnership with|i(?:'m| am) (?:a |an )?"
-    r"(?:employee|nurse|doctor|physician) (?:at|of|with))\b",
+    r"#(?:ad|ads|advert|advertisement|sponsored|sponsor|paid|paidpartner\w*|partner|gifted|\w*employee|"
+    r"\w*partner|\w*ambassador)\b|\bpaid partnership\b|(?:^|[\[(])\s*ad\s*[\]):]|\badvertisement\b|"
+    r"\b(?:i work (?:at|for)|as an employee of|sponsored by|in (?:paid )?partnership with|paid by|"
+    r"i(?:'m| am) (?:a |an )?(?:employee|nurse|doctor|physician|ambassador|partner) (?:at|of|with|for))\b",
+    _I,
+)
+ENDORSEMENT_SIGNAL = re.compile(
+    r"#(?:ad|ads|sponsored|sponsor|paid|gifted|partner\w*|collab|affiliate|ambassador|\w*employee|"
+    r"\w*ambassador|promo|spon|sp)\b"
+    r"|\b(?:use|with|try) (?:my|our|the) (?:code|link|promo code|discount code|referral code|coupon)\b"
+    r"|\b(?:my|our) (?:discount|promo|referral|coupon|affiliate) (?:code|link)\b|\bcode [A-Z0-9]{4,}\b"
+    r"|\blink in (?:my )?bio\b|\b(?:gifted|sponsored|compensated|paid to|partnered with|partnering with|"
+    r"affiliate link|brand ambassador|in exchange for)\b"
+    r"|\bthanks? (?:to )?\S+(?: \S+){0,3} for (?:sponsoring|partnering|gifting|sending me|the free|"
+    r"having me|inviting me)\b",
     _I,
 )
 
 SELF_HARM = re.compile(
-    r"\b(?:kill(?:ing)? my ?self|end(?:ing)? (?:my|it all|my life)|suicid\w*|want(?:ing)? to die|wanna die|"
-    r"better off dead|self[- ]harm\w*|cut(?:ting)? myself|hurt(?:ing)? myself|no reason to live|"
-    r"can'?t go on|don'?t want to (?:live|be here|wake up)|overdos(?:e|ing) on purpose|"
-    r"take all my (?:pills|meds))\b",
+    r"\b(?:kill(?:ing)? my ?self|kms|unaliv\w+|end(?:ing)? (?:my life|it all|things|my own life)|"
+    r"take my (?:own )?life|suicid\w*|want(?:ing)? to die|wanna die|wish i (?:was|were) (?:dead|never born)|"
+    r"better off (?:dead|without me)|self[- ]harm\w*|cut(?:ting)? (?:myself|my (?:arms?|wrists?|legs?))|"
+    r"hurt(?:ing)? myself|no reason to (?:live|keep going|go on)|no point (?:in )?(?:living|going on"
+    r"|anymore)|"
+    r"can'?t (?:go on|do this anymore|take (?:it|this) anymore|keep going)|"
+    r"don'?t want to (?:live|be here|wake up|exist)|not (?:be|being) (?:here|around) (?:anymore|much longer)|"
+    r"overdos(?:e|ing) on purpose|take all (?:my|of my|the) (?:pills|meds)|"
+    r"(?:saving|saved|stockpil\w+|hoard\w*) (?:up )?(?:my |all my )?(?:pills|meds|tablets)|"
+    r"nobody (?:would|will|'d) (?:miss|care|notice)|no one (?:would|will|'d) (?:miss|care|notice)|"
+    r"(?:want|need) (?:it all |everything )?to (?:stop|end|be over)|disappear (?:forever|for good)|"
+    r"(?:giving|gave|give) away (?:all )?my (?:stuff|things)|goodbye (?:everyone|world|forever)|"
+    r"thinking (?:about|of) (?:ending|killing|hurting) (?:it|myself|my)|sleep and never wake)\b",
     _I,
 )
 EMERGENCY = re.compile(
-    r"\b(?:can'?t breathe|cannot breathe|chest pain|crushing (?:chest )?pain|not breathing|unconscious|"
-    r"unresponsive|passed out|seizing|having a seizure|stroke symptoms?|face (?:is )?drooping|"
-    r"slurr(?:ed|ing) speech|bleeding (?:heavily|badly|a lot|won'?t stop)|overdos(?:e|ed|ing)|anaphyla\w+|"
-    r"throat (?:is )?closing|call(?:ing)? 911|heart attack right now|severe allergic reaction)\b",
+    r"\b(?:can'?t breathe|cannot breathe|can'?t catch (?:my|his|her) breath|(?:trouble|difficulty"
+    r"|struggling) "
+    r"(?:breathing|to breathe)|hard to breathe|gasping|choking|not breathing|stopped breathing|"
+    r"(?:lips|face|skin) (?:are |is )?(?:turning )?(?:blue|grey|gray)|turning blue|no pulse|unconscious|"
+    r"unresponsive|not responding|won'?t wake up|can'?t wake (?:him|her|them|my)|passed out|collapsed|"
+    r"seizing|having a seizure|convulsing|stroke symptoms?|(?:face|mouth|smile) (?:is )?(?:drooping|droopy|"
+    r"crooked)|slurr(?:ed|ing)(?: (?:his|her|my|their) words| speech)?|chest pain|crushing (?:chest )?pain|"
+    r"pain (?:radiating|spreading|shooting) (?:to|down|into)|worst headache of (?:my|his|her|their) life|"
+    r"coughing up blood|vomiting blood|throwing up blood|bleeding (?:heavily|badly|a lot|won'?t stop|"
+    r"everywhere|through)|severe bleeding|overdos(?:e|ed|ing)|swallowed (?:a bunch of |all (?:of )?|some |"
+    r"a |the |my |his |her )?(?:\w+ )?(?:pills|meds|tablets|bleach|batter(?:y|ies)|detergent|pods?|poison)|"
+    r"poison(?:ed|ing)|anaphyla\w+|throat (?:is )?(?:closing|swelling)|call(?:ing)? 911|"
+    r"heart attack right now|severe allergic reaction|sudden (?:numbness|weakness|confusion)|"
+    r"can'?t (?:feel|move) (?:my|his|her) (?:arm|leg|face|side))\b",
     _I,
 )
 
+# Pharmacovigilance: a person, a product and an event, linked in time or cause.
 ADVERSE_EVENT = re.compile(
-    r"\b(?:since (?:i|he|she|we|they|my \w+) (?:started|began|took|switched to)|"
-    r"since (?:starting|taking|using)|after (?:taking|starting|my|"
-    r"the (?:first|second|third) dose|the shot|the vaccine|the injection)|(?:gave|gives|giving) me|"
-    r"side effects? (?:from|of)|reaction to|made me|caused (?:me|my)|ended up in the (?:er|hospital|icu))\b"
-    r"[^.!?]{0,80}",
+    r"\b(?:since (?:i|he|she|we|they|my \w+) (?:started|began|took|switched to|got|had)|"
+    r"(?:ever )?since (?:starting|taking|using|getting|the)|after (?:taking|starting|using|getting|my"
+    r"|his|her|"
+    r"the|a|an|that)|(?:gave|gives|giving|left) (?:me|him|her|them|my \w+)|"
+    r"side effects? (?:from|of)|reaction (?:to|from)|(?:made|makes|making) (?:me|him|her|them|my \w+)|"
+    r"caused (?:me|my|him|her)|ended up in the (?:er|hospital|icu)|"
+    r"(?:days?|weeks?|months?|hours?) (?:into|on|after)|put (?:me|him|her|them) on|"
+    r"(?:left|caused|causes|triggered|triggers|gave) (?:me |him |her |them |my \w+ )?(?:a |an |with |some )|"
+    r"(?:took|take|taking|started|used|using|tried|on) \S+(?: \S+)? and (?:now |then |i |he |she |they )?"
+    r"(?:broke out|got|developed|had|started|ended up|feel|felt|became|went|have|has|can'?t)|"
+    r"broke out in|from (?:the|my|his|her|this) (?:\w+ )?(?:shot|vaccine|jab|pill|pills|meds|injection|"
+    r"patch|cream|implant|device|pump|inhaler))\b"
+    r"[^.!?]{0,100}",
     _I,
 )
 EVENT_WORDS = re.compile(
-    r"\b(?:rash|hives|swelling|swollen|dizzy|dizziness|faint\w*|nause\w+|vomit\w*|headaches?|migraines?|"
-    r"seizures?|bleeding|palpitations|chest pain|short(?:ness)? of breath|hair loss|numb\w*|blurr\w+ vision|"
-    r"liver|kidney|pancreatitis|hospital\w*|er\b|icu|died|death|passed away|reaction|side effects?|"
-    r"insomnia|depress\w*|suicidal|anxiety|tremors?|itch\w*|blisters?)\b",
+    r"\b(?:rash|hives|swelling|swollen|dizzy|dizziness|faint\w*|nause\w+|vomit\w*|throwing up|puking|"
+    r"headaches?|migraines?|seizures?|bleeding|bruis\w+|palpitations|heart racing|racing heart|chest pain|"
+    r"short(?:ness)? of breath|trouble breathing|hair (?:loss|falling out)|numb\w*|tingl\w+|"
+    r"blurr\w+ vision|blurry|liver|kidney|pancreatitis|hospital\w*|er\b|icu|died|death|passed away|"
+    r"reaction|side effects?|insomnia|can'?t sleep|depress\w*|suicidal|anxiety|tremors?|shak\w+|itch\w*|"
+    r"blisters?|burn\w*|aches?|aching|sore\w*|pain\w*|hurts?|cramp\w*|diarrh\w+|constipat\w+|fevers?|"
+    r"chills|fatigue|exhausted|weak\w*|confus\w+|hallucinat\w+|mood swings|weight gain|ringing|"
+    r"sick|ill\b|infection|swelled|peeling|sores?)\b",
     _I,
 )
 PRODUCT_WORDS = re.compile(
     r"\b(?:\w+(?:mab|nib|pril|sartan|statin|olol|azole|cillin|mycin|cycline|oxetine|pram|zepam|glutide|"
-    r"gliflozin|tide|vir|profen|done|pine|zole|xaban)|insulin|vaccine|shot|booster|injection|pill|pills|"
-    r"medication|med|meds|drug|implant|pump|device|stent|pacemaker|humira|ozempic|wegovy|mounjaro|"
-    r"eliquis|xarelto|keytruda|lexapro|zoloft|adderall|prednisone|metformin|tylenol|advil|ibuprofen)\b",
+    r"gliflozin|tide|vir|profen|done|pine|zole|xaban|formin|prazole|triptan|lukast)|insulin|vaccines?|"
+    r"shots?|jabs?|boosters?|injections?|pills?|tablets?|capsules?|medications?|med|meds|medicine|drugs?|"
+    r"prescriptions?|antibiotics?|steroids?|patch|cream|ointment|inhaler|pen|drops|spray|supplements?|"
+    r"birth control|iud|implant|pump|device|stent|pacemaker|monitor|cpap|lens(?:es)?|hearing aid|"
+    r"humira|ozempic|wegovy|mounjaro|eliquis|xarelto|keytruda|lexapro|zoloft|adderall|prednisone|"
+    r"metformin|lipitor|tylenol|advil|ibuprofen)\b",
     _I,
 )
 
 MISINFORMATION = re.compile(
-    r"\b(?:vaccines? (?:cause|causes|caused) autism|vaccines? (?:are|is) (?:poison|toxic|a hoax)|"
-    r"covid (?:is|was) (?:a hoax|fake|just (?:a|the) flu)|5g (?:causes|spreads?) \w+|"
-    r"ivermectin cures|bleach (?:cures|kills the virus)|cures? (?:cancer|diabetes|autism) naturally|"
-    r"(?:big pharma|doctors) (?:hide|are hiding) the cure|masks? (?:cause|causes) (?:oxygen|co2)|"
-    r"fluoride (?:is|causes) (?:poison|cancer)|microchips? in (?:the )?vaccines?)\b",
+    r"\b(?:(?:vaccines?|vaxx?|jabs?|shots?|the (?:flu|covid|mmr|hpv|polio) (?:shot|vaccine|jab)s?|"
+    r"mmr|flu shots?|covid shots?) (?:cause|causes|caused|gives? you|give kids|will give you|gave \w+) "
+    r"(?:autism|the flu|covid|cancer|turbo cancer|infertility|sids|death|the disease|strokes?|"
+    r"heart attacks)|vaccines? (?:are|is) (?:poison|toxic|a hoax|a scam|useless|more dangerous than)|"
+    r"(?:vaccines?|vaxx?|mrna|the jab|the shot) (?:alters?|changes?|rewrites?) (?:your )?dna|"
+    r"covid (?:is|was) (?:a hoax|fake|just (?:a|the) flu|a lie)|5g (?:causes?|spreads?) \w+|"
+    r"ivermectin (?:cures|treats|kills)|hydroxychloroquine cures|(?:drinking |mms |chlorine dioxide )?"
+    r"bleach (?:cures|kills (?:the )?(?:virus|covid)|treats)|(?:drinking |injecting )bleach|"
+    r"cures? (?:cancer|diabetes|autism|covid|hiv) naturally|"
+    r"(?:big pharma|doctors|the government|the cdc) (?:hide|hides|are hiding|is hiding|don'?t want you to "
+    r"know)(?: the cure)?|masks? (?:cause|causes) (?:oxygen|co2|hypoxia)|"
+    r"fluoride (?:is|causes) (?:poison|cancer|a neurotoxin)|microchips? in (?:the )?vaccines?|"
+    r"(?:shedding|shed) from (?:vaccinated|the vaccine)|natural immunity is (?:always )?better|"
+    r"(?:chemo|chemotherapy) (?:kills more|is poison)|sunscreen causes cancer|"
+    r"(?:apple cider vinegar|garlic|lemon water|baking soda|essential oils?|colloidal silver) "
+    r"(?:cures?|kills|treats|reverses) \w+|hiv (?:doesn'?t|does not) cause aids|"
+    r"antibiotics (?:cure|treat|work on|kill) (?:the flu|colds?|viruses))\b",
     _I,
 )
 
@@ -236,7 +406,9 @@ def disclaimer_rules(text: str, policy: Policy) -> Iterable[Finding]:
 
 
 def disclosure_rules(text: str, policy: Policy) -> Iterable[Finding]:
-    if not policy.advocate:
+    """An advocate's post (by policy), or any post that shows a paid, gifted or coded relationship
+    (a late #ad, "use my code", "thanks to X for sponsoring"), needs a clear disclosure near its start."""
+    if not policy.advocate and not ENDORSEMENT_SIGNAL.search(text):
         return
     found = DISCLOSURE.search(text)
     if found is None or found.start() > policy.disclosure_within:

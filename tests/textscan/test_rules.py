@@ -143,3 +143,117 @@ def test_rules_can_be_limited_by_policy():
     only_phi = Policy(rules=frozenset({"PHI"}))
     found = scan("Sounds like you have strep, my sister Jane Doe", kind="reply", policy=only_phi)
     assert [f.label for f in found] == ["PERSON"]
+
+
+# Said differently: each rule on phrasings that share no template with the ones above.
+MANUFACTURER = Policy(org_kind="manufacturer")
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "label", "found"),
+    [
+        (
+            "We hope your recovery is going smoothly after last week!",
+            {"kind": "reply"},
+            "REPLY_CONFIRMS_PATIENT",
+            True,
+        ),
+        (
+            "Our team loved caring for you and your baby girl!",
+            {"kind": "reply"},
+            "REPLY_CONFIRMS_PATIENT",
+            True,
+        ),
+        (
+            "We're sorry about the wait you experienced in our emergency department.",
+            {"kind": "reply"},
+            "REPLY_CONFIRMS_PATIENT",
+            True,
+        ),
+        (
+            "Please talk to your own doctor about any changes in your medication.",
+            {"kind": "reply"},
+            "REPLY_CONFIRMS_PATIENT",
+            False,
+        ),
+        ("Try stopping your blood pressure meds for a few days.", {"kind": "reply"}, "MEDICAL_ADVICE", True),
+        (
+            "That rash is almost certainly eczema, put some hydrocortisone on it.",
+            {"kind": "reply"},
+            "MEDICAL_ADVICE",
+            True,
+        ),
+        ("You could double up on your insulin tonight.", {"kind": "reply"}, "MEDICAL_ADVICE", True),
+        ("Skip your next dose and call us if it happens again.", {"kind": "reply"}, "MEDICAL_ADVICE", True),
+        ("Your symptoms point to a thyroid problem.", {"kind": "reply"}, "MEDICAL_ADVICE", True),
+        ("switching from Zoloft to Lexapro, do I stop the 50 mg right away?", {}, "MEDICAL_ADVICE", False),
+        ("Study: 40% of adults over 65 skip their statins.", {}, "MEDICAL_ADVICE", False),
+        ("Looks like flu season is here: book your shot.", {}, "MEDICAL_ADVICE", False),
+        (
+            "Our new knee implant lets you walk pain-free in 2 weeks!",
+            {"policy": MANUFACTURER},
+            "CLAIM_WITHOUT_RISK",
+            True,
+        ),
+        (
+            "With GlucoSure, 9 out of 10 patients hit their A1C goal.",
+            {"policy": MANUFACTURER},
+            "CLAIM_WITHOUT_RISK",
+            True,
+        ),
+        ("Say goodbye to migraines with Cephalix.", {"policy": MANUFACTURER}, "CLAIM_WITHOUT_RISK", True),
+        (
+            "Cephalix may help prevent migraines. Side effects include nausea; see full safety info.",
+            {"policy": MANUFACTURER},
+            "CLAIM_WITHOUT_RISK",
+            False,
+        ),
+        (
+            "Loved my visit, fast and friendly! Use my code LAKE10 for a free consult. #ad",
+            {},
+            "DISCLOSURE_MISSING",
+            True,
+        ),
+        (
+            "Loved my visit to the new urgent care, fast and friendly! Thanks to the team. #sponsored",
+            {},
+            "DISCLOSURE_MISSING",
+            True,
+        ),
+        ("#ad Loved my visit to the new urgent care, fast and friendly!", {}, "DISCLOSURE_MISSING", False),
+        ("Loved my visit to the new urgent care, fast and friendly!", {}, "DISCLOSURE_MISSING", False),
+        ("My husband took XyloMax and broke out in hives", {"kind": "inbound"}, "ADVERSE_EVENT", True),
+        (
+            "Two days into the new injection and my mom has been throwing up nonstop",
+            {"kind": "inbound"},
+            "ADVERSE_EVENT",
+            True,
+        ),
+        (
+            "Ever since my doctor put me on Lipitor my legs ache all the time",
+            {"kind": "inbound"},
+            "ADVERSE_EVENT",
+            True,
+        ),
+        (
+            "The patch left a burning rash on my arm, is that normal?",
+            {"kind": "inbound"},
+            "ADVERSE_EVENT",
+            True,
+        ),
+        (
+            "Got my flu shot today at the pharmacy, easy and quick!",
+            {"kind": "inbound"},
+            "ADVERSE_EVENT",
+            False,
+        ),
+        ("honestly i just want it all to stop, nobody would miss me", {"kind": "inbound"}, "SELF_HARM", True),
+        ("I've been saving up my pills for when it gets too much", {"kind": "inbound"}, "SELF_HARM", True),
+        ("My wife's lips are turning blue and she's gasping", {"kind": "inbound"}, "EMERGENCY", True),
+        ("my son swallowed a bunch of my pills what do I do", {"kind": "inbound"}, "EMERGENCY", True),
+        ("The flu vaccine gives you the flu, don't get it", {"kind": "inbound"}, "MISINFORMATION", True),
+        ("Drinking bleach kills covid, my cousin swears by it", {"kind": "inbound"}, "MISINFORMATION", True),
+    ],
+)
+def test_rules_hold_for_phrasings_written_differently(text, kw, label, found):
+    assert (label in labels(text, **kw)) is found

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0002_complianceoverride'),
+        ("compliance", "0002_complianceoverride"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='workflow',
-            name='content_kind',
-            field=models.CharField(choices=[('post', 'Post'), ('patient_story', 'Patient story'), ('public_health', 'Urgent public-health message'), ('reply', 'Public reply')], default='post', help_text='The kind of content this workflow reviews.', max_length=30),
+            model_name="workflow",
+            name="content_kind",
+            field=models.CharField(
+                choices=[
+                    ("post", "Post"),
+                    ("patient_story", "Patient story"),
+                    ("public_health", "Urgent public-health message"),
+                    ("reply", "Public reply"),
+                ],
+                default="post",
+                help_text="The kind of content this workflow reviews.",
+                max_length=30,
+            ),
         ),
     ]
