@@ -210,13 +210,19 @@ class BlogSuggestion(TenantModel):
 
 
 class CadenceTarget(TenantModel):
-    """At least `posts_per_week` posts a week for a brand (on its channels): gaps show as warnings."""
+    """At least `posts_per_week` posts a week for a brand, on one network or on any channel (`network`
+    empty): gaps show as warnings on the calendar and in the Monday digest."""
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="cadence_targets")
+    network = models.CharField(
+        max_length=30, blank=True, help_text="A network such as facebook; empty counts every post."
+    )
     posts_per_week = models.PositiveSmallIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["brand"], name="one_cadence_target_per_brand")]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "network"], name="one_cadence_target_per_brand_network")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.brand}: {self.posts_per_week} a week"
+        return f"{self.brand} {self.network or 'any channel'}: {self.posts_per_week} a week"

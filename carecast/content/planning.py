@@ -98,20 +98,38 @@ def suggestion_draft(*, actor: User, suggestion: BlogSuggestion, brand: Brand) -
     return item
 
 
-def cadence_target_set(*, actor: User, brand: Brand, posts_per_week: int) -> CadenceTarget | None:
+def cadence_networks() -> dict[str, str]:
+    """The networks a target can be set for ("" means any channel), with their names."""
+    from carecast.channels.profiles import PROFILES  # channel facts; no models
+
+    return {"": "Any channel"} | {
+        key: p.label for key, p in PROFILES.items() if key not in ("brand_page", "webhook")
+    }
+
+
+def cadence_target_set(
+    *, actor: User, brand: Brand, posts_per_week: int, network: str = ""
+) -> CadenceTarget | None:
     require(actor, Action.CONTENT_EDIT_ANY, brand.organization)
     if not 0 <= posts_per_week <= 50:
         raise ValidationError("Choose between 0 and 50 posts a week.", field="posts_per_week")
+    if network not in cadence_networks():
+        raise ValidationError("Choose one of the listed networks, or any channel.", field="network")
     with transaction.atomic():
         if posts_per_week == 0:
-            CadenceTarget.objects.filter(brand=brand).delete()
+            CadenceTarget.objects.filter(brand=brand, network=network).delete()
             target = None
         else:
             target, _ = CadenceTarget.objects.update_or_create(
-                brand=brand, defaults={"organization": brand.organization, "posts_per_week": posts_per_week}
+                brand=brand,
+                network=network,
+                defaults={"organization": brand.organization, "posts_per_week": posts_per_week},
             )
         audit_log(
-            action=actions.CADENCE_SET, actor=actor, obj=brand, after={"posts_per_week": posts_per_week}
+            action=actions.CADENCE_SET,
+            actor=actor,
+            obj=brand,
+            after={"posts_per_week": posts_per_week, "network": network},
         )
     return target
 
@@ -119,31 +137,46 @@ def cadence_target_set(*, actor: User, brand: Brand, posts_per_week: int) -> Cad
 @dataclass(frozen=True)
 class Gap:
     brand: Brand
+    network: str
     planned: int
     target: int
 
     @property
     def message(self) -> str:
+        where = f" on {cadence_networks().get(self.network, self.network)}" if self.network else ""
         return (
-            f"{self.brand.name}: {self.planned} of {self.target} posts planned this week; "
+            f"{self.brand.name}{where}: {self.planned} of {self.target} posts planned this week; "
             f"{self.target - self.planned} more to keep the audience"
         )
 
 
 def cadence_gaps(*, organization: Organization, week_start: date) -> list[Gap]:
-    """Brands with fewer posts planned (or published) in the local week than their target."""
+    """Targets with fewer posts planned (or published) in the local week than asked for. A post counts
+    for a network when one of its chosen channels is on that network."""
+    from carecast.channels.models import PublishTarget
+
     tz = organization.tz
     start = datetime.combine(week_start, datetime.min.time(), tzinfo=tz)
     end = start + timedelta(days=7)
-    counted = Counter(
+    items = (
         ContentItem.objects.filter(organization=organization, publish_at__gte=start, publish_at__lt=end)
         .exclude(status__in=[Status.REJECTED])
-        .values_list("brand_id", flat=True)
-    )
+        .exclude(kind=ContentItem.Kind.REPLY)
+    )  # a reply is not a post
+    counted = Counter((brand_id, "") for brand_id in items.values_list("brand_id", flat=True))
+    per_network = {
+        (brand_id, network, item_id)
+        for brand_id, network, item_id in PublishTarget.objects.filter(item__in=items).values_list(
+            "item__brand_id", "account__network", "item_id"
+        )
+    }
+    counted.update((brand_id, network) for brand_id, network, _ in per_network)
     return [
-        Gap(t.brand, counted.get(t.brand_id, 0), t.posts_per_week)
-        for t in CadenceTarget.objects.filter(organization=organization).select_related("brand")
-        if counted.get(t.brand_id, 0) < t.posts_per_week
+        Gap(t.brand, t.network, counted.get((t.brand_id, t.network), 0), t.posts_per_week)
+        for t in CadenceTarget.objects.filter(organization=organization)
+        .select_related("brand")
+        .order_by("brand__name", "network")
+        if counted.get((t.brand_id, t.network), 0) < t.posts_per_week
     ]
 
 

@@ -37,7 +37,13 @@ from carecast.compliance.models import PatientAuthorization
 from carecast.content import selectors, services
 from carecast.content.exchange import calendar_feed_token
 from carecast.content.models import BlogSuggestion, CadenceTarget, Campaign, ContentItem
-from carecast.content.planning import blog_import, cadence_gaps, cadence_target_set, suggestion_draft
+from carecast.content.planning import (
+    blog_import,
+    cadence_gaps,
+    cadence_networks,
+    cadence_target_set,
+    suggestion_draft,
+)
 from carecast.core.errors import CarecastError, NotFound, PermissionDenied, ValidationError
 from carecast.core.models import Brand, Organization
 from carecast.core.timeutil import parse_local_datetime, to_local_input
@@ -92,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-CALENDAR_FILTERS = ("brand", "status", "campaign", "author")
+CALENDAR_FILTERS = ("brand", "channel", "status", "campaign", "author")
 
 
 @login_required
@@ -124,10 +130,18 @@ def calendar(request: HttpRequest) -> HttpResponse:
         )
         .order_by("publish_at")
     )
-    lookups = {"brand": "brand_id", "status": "status", "campaign": "campaign_id", "author": "author_id"}
+    lookups = {
+        "brand": "brand_id",
+        "status": "status",
+        "campaign": "campaign_id",
+        "author": "author_id",
+        "channel": "publish_targets__account__network",  # besides the brand page every post goes to
+    }
     for key, value in filters.items():
         if value:
             items = items.filter(**{lookups[key]: value})
+    if filters["channel"]:
+        items = items.distinct()
     by_day: dict[Any, list[ContentItem]] = defaultdict(list)
     for item in items:
         assert item.publish_at is not None
@@ -151,7 +165,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "authors": User.objects.filter(organization=org).order_by("username"),
             "statuses": ContentItem.Status.choices,
             "gaps": cadence_gaps(organization=org, week_start=week_start),
-            "targets": {t.brand_id: t.posts_per_week for t in CadenceTarget.objects.filter(organization=org)},
+            "targets": CadenceTarget.objects.filter(organization=org).select_related("brand"),
+            "networks": cadence_networks(),
+            "channels": {
+                network: cadence_networks().get(network, network)
+                for network in ChannelAccount.objects.filter(organization=org)
+                .values_list("network", flat=True)
+                .distinct()
+            },
             "can_plan": can(user, Action.CONTENT_EDIT_ANY),
             "unscheduled": selectors.content_items_visible(user=user)
             .filter(publish_at=None)
@@ -172,7 +193,10 @@ def cadence(request: HttpRequest) -> HttpResponse:
         if brand is None:
             raise ValidationError("Choose a brand.")
         cadence_target_set(
-            actor=user, brand=brand, posts_per_week=int(request.POST.get("posts_per_week") or 0)
+            actor=user,
+            brand=brand,
+            posts_per_week=int(request.POST.get("posts_per_week") or 0),
+            network=request.POST.get("network", ""),
         )
     except (CarecastError, ValueError) as exc:
         messages.error(request, str(exc) if isinstance(exc, CarecastError) else "Give a number of posts.")

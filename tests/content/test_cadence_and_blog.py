@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from carecast.content import planning, services
 from carecast.content.models import BlogSuggestion, ContentItem
-from carecast.core.errors import InvalidTransition, PermissionDenied
+from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Riverside blog</title><id>urn:riverside</id>
@@ -112,3 +112,40 @@ def test_calendar_month_view_and_filters(client, org, people, brand):
     only_kids = client.get("/calendar/", {"view": "week", "brand": other.pk}).content.decode()
     assert "Kids post" in only_kids and "Heart post" not in only_kids
     assert ContentItem.objects.count() == 2
+
+
+@time_machine.travel(datetime(2026, 11, 18, 18, 0, tzinfo=UTC), tick=False)  # a Wednesday, noon in Chicago
+def test_a_target_per_network_counts_only_posts_going_there(client, org, people, brand):
+    from carecast.channels.models import ChannelAccount
+    from carecast.channels.services import publish_target_set
+
+    bluesky = ChannelAccount.objects.create(
+        organization=org, brand=brand, network="bluesky", name="Clinic on Bluesky", secret="k"
+    )
+    planning.cadence_target_set(actor=people["strategist"], brand=brand, posts_per_week=3, network="facebook")
+    planning.cadence_target_set(actor=people["strategist"], brand=brand, posts_per_week=2, network="bluesky")
+    planning.cadence_target_set(actor=people["strategist"], brand=brand, posts_per_week=1)
+    with pytest.raises(ValidationError, match="listed networks"):
+        planning.cadence_target_set(
+            actor=people["strategist"], brand=brand, posts_per_week=1, network="myspace"
+        )
+    when = timezone.now() + timedelta(days=1)
+    both = [
+        services.content_item_create(
+            actor=people["contributor"], brand=brand, title=f"Post {n}", text="t", publish_at=when
+        )
+        for n in range(2)
+    ]
+    publish_target_set(actor=people["contributor"], item=both[0], accounts=[bluesky])
+    gaps = planning.cadence_gaps(organization=org, week_start=date(2026, 11, 16))
+    assert [(g.network, g.planned, g.target) for g in gaps] == [("bluesky", 1, 2), ("facebook", 0, 3)]
+    assert gaps[1].message.startswith(f"{brand.name} on Facebook Page: 0 of 3 posts")
+    client.force_login(people["strategist"])
+    page = client.get("/calendar/").content.decode()
+    assert "on Bluesky: 1 of 2 posts planned" in page and "on Facebook Page: 0 of 3" in page
+    only_bluesky = client.get("/calendar/", {"channel": "bluesky"}).content.decode()
+    assert "Post 0" in only_bluesky and "Post 1" not in only_bluesky
+    planning.cadence_target_set(actor=people["strategist"], brand=brand, posts_per_week=0, network="facebook")
+    assert [g.network for g in planning.cadence_gaps(organization=org, week_start=date(2026, 11, 16))] == [
+        "bluesky"
+    ]
