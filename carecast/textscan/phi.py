@@ -134,14 +134,16 @@ ZIP_WORD = re.compile(r"\b(?:zip(?:\s?code)?|postal code)\W{0,4}(\d{5}(?:-\d{4})
 
 ID_CONTEXTS: dict[str, str] = {
     "MRN": r"mrn|medical record(?: number| no\.?| #)?|med(?:ical)? rec(?:ord)?(?: #| no\.?| number)?|"
-    r"chart(?: number| #| no\.?)|patient id|patient number|patient #",
+    r"chart(?: number| #| no\.?)|patient id|patient number|patient #|mr ?#|mr (?:number|no\.?)|"
+    r"record (?:number|#|no\.?)|hospital (?:number|id|#)",
     "HEALTH_PLAN_ID": r"(?:bcbs|blue cross|aetna|cigna|humana|united(?:healthcare)?|uhc|kaiser|anthem|"
     r"tricare|"
     r"molina|centene|ambetter|oscar)(?: member)? (?:id|#|number|no\.?)|member id|member number|member #|"
     r"policy(?: number| no\.?| #| id)?|insurance id|"
     r"insurance number|subscriber id|plan id|health plan(?: id| number)?|medicaid(?: id| number| #)?|"
     r"medicare(?: id| number| #)?|beneficiary(?: id| number)|group number",
-    "ACCOUNT": r"acct|account(?: number| no\.?| #| id)?|billing (?:account|number)|invoice(?: number| #)?|"
+    "ACCOUNT": r"acct|account(?: number| no\.?| #| id)?(?: (?:at|with|for|in) \w+)?|"
+    r"billing (?:account|number)|invoice(?: number| #)?|"
     r"statement(?: number| #)|claim(?: number| no\.?| #| id)?|rx(?: number| no\.?| #)?|"
     r"prescription(?: number| no\.?| #)",
     "LICENSE": r"(?:driver'?s |nursing |medical |professional |dl )?licen[cs]e(?: number| no\.?| #)?|dl|"
@@ -193,7 +195,8 @@ AGE_AFTER_NAME = re.compile(
 )
 STRONG_CUE = re.compile(
     rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{KIN}s?|\b{KIN}|\bname(?:d|\s+is|:)?|\bpatient:?|\bpt\.?|"
-    rf"\bi'?m|\bi am|\b(?:release|request|validation|copy|letter|note|money|raising money) for|"
+    rf"\bi'?m|\bi am|\b(?:release|request|validation|copy|letter|note|money|raising money|appt|"
+    rf"appointment|refill|results|prescription|referral|paperwork|forms?) for|"
     rf"\b(?:care of|returned by|signed by|referred by|seen by)|"
     rf"\bthis is|\bmeet|\bupdate on|\bpray(?:ers)? for|\bcongrat(?:ulation)?s to|\bin memory of|"
     rf"\bspotlight:|\bcaringbridge for|\bgofundme for)\s*[:,-]?\s*$",
@@ -1056,7 +1059,7 @@ ID_START = re.compile(
     r"anthem|tricare|molina|centene|ambetter|oscar|member|policy|insurance|subscriber|plan|health|medicaid|"
     r"medicare|beneficiary|group|acct|account|billing|invoice|statement|driver'?s|driver|nursing|"
     r"professional|dl|licen[cs]e|npi|dea|certificate|permit|imei|serial|s/?n|device|mac|udid|pacemaker|pump|"
-    r"vin|plate|tag|claim|rx|prescription)\b"
+    r"vin|plate|tag|claim|rx|prescription|mr|record|hospital)\b"
 )
 
 
@@ -1124,6 +1127,9 @@ ID_FIRST_WORDS = frozenset(
         "claim",
         "rx",
         "prescription",
+        "mr",
+        "record",
+        "hospital",
     ]
 )
 

@@ -257,3 +257,16 @@ MANUFACTURER = Policy(org_kind="manufacturer")
 )
 def test_rules_hold_for_phrasings_written_differently(text, kw, label, found):
     assert (label in labels(text, **kw)) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pt Siobhan O'Malley, MR# 88231904", ("MRN", "88231904")),
+        ("My account number at billing is 4410098721", ("ACCOUNT", "4410098721")),
+        ("Appt for Kwame Mensah moved to Friday", ("PERSON", "Kwame Mensah")),
+    ],
+)
+def test_phi_context_written_differently(text, expected):
+    found = {(f.label, text[f.start : f.end]) for f in scan(text, kind="inbound")}
+    assert expected in found
