@@ -769,6 +769,15 @@ STRONG_PAIRS = frozenset(
         "money for",
         "caringbridge for",
         "gofundme for",
+        "appt for",
+        "appointment for",
+        "refill for",
+        "results for",
+        "prescription for",
+        "referral for",
+        "paperwork for",
+        "form for",
+        "forms for",
     ]
 )
 WEAK_WORDS = frozenset(["for", "by", "from", "call", "with", "to", "and", "w"])
