@@ -146,6 +146,10 @@ HUEY.update(
             "workers": env.int("HUEY_WORKERS", default=2),
             "worker_type": "thread",
             "periodic": True,
+            # An idle worker looks at the queue at least every half second (Huey's default backs off
+            # to 10 s), so a second worker joins a busy publishing second at once.
+            "initial_delay": 0.05,
+            "max_delay": 0.5,
         },
     }
 )

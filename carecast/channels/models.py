@@ -50,6 +50,16 @@ class PublishJob(TenantModel):
         return f"{self.content_item} → {self.channel} at {self.scheduled_for:%Y-%m-%d %H:%M} UTC"
 
 
+class PublishWakeup(models.Model):
+    """One dispatcher task per second of due time, however many jobs share that second: the row says
+    a task for `at` is already queued (it is removed when the dispatcher runs)."""
+
+    at = models.DateTimeField(unique=True)
+
+    def __str__(self) -> str:
+        return f"dispatch at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
 class PublishAttempt(models.Model):
     job = models.ForeignKey(PublishJob, on_delete=models.CASCADE, related_name="attempts")
     started_at = models.DateTimeField()

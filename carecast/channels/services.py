@@ -7,12 +7,14 @@ worker or a repeated task finds nothing to do. Approval is checked again at send
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from carecast.accounts.models import User
@@ -37,9 +39,11 @@ from carecast.channels.models import (
     PublishAttempt,
     PublishJob,
     PublishTarget,
+    PublishWakeup,
 )
 from carecast.content.models import ContentItem
-from carecast.core.audit import audit_log
+from carecast.core.audit import Record, audit_log, audit_log_many
+from carecast.core.bulk import insert_rows, update_rows
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from carecast.core.models import Organization
 
@@ -53,8 +57,6 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
 
     Called by the content services inside their transaction.
     """
-    from carecast.channels.tasks import publish_job_task
-
     open_jobs = list(
         PublishJob.objects.select_for_update().filter(
             content_item=item, status__in=[Job.SCHEDULED, Job.PAUSED]
@@ -98,7 +100,7 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
                 organization=item.organization,
                 after={"scheduled_for": job.scheduled_for, "channel": job.channel, "revision": job.revision},
             )
-            publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+            publish_wakeup_schedule(job.scheduled_for)
         else:
             job = found
         if found is not None and (job.scheduled_for != item.publish_at or job.revision != item.revision):
@@ -112,7 +114,7 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
                 before=before,
                 after={"scheduled_for": job.scheduled_for, "revision": job.revision},
             )
-            publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+            publish_wakeup_schedule(job.scheduled_for)
         jobs.append(job)
     _cancel_jobs(existing.values(), item, reason="channel no longer chosen")
     return jobs
@@ -272,20 +274,36 @@ def _account_rate_limited(account: ChannelAccount, until: Any) -> None:
 
 
 def _claim(job_id: int) -> tuple[PublishJob, PublishAttempt] | None:
+    claimed = _claim_batch(PublishJob.objects.filter(pk=job_id), limit=1)
+    return claimed[0] if claimed else None
+
+
+def _claim_batch(jobs: Any, *, limit: int) -> list[tuple[PublishJob, PublishAttempt]]:
+    """Mark up to `limit` of the due, scheduled `jobs` publishing, in one transaction that commits
+    before any network call, and start an attempt for each (saved when it ends, with its outcome).
+    Rows another worker holds are skipped."""
     now = timezone.now()
     with transaction.atomic():
-        job = (
-            PublishJob.objects.select_for_update(skip_locked=True)
-            .filter(pk=job_id, status=Job.SCHEDULED, scheduled_for__lte=now)
-            .first()
+        ids = list(
+            jobs.select_for_update(skip_locked=True)
+            .filter(status=Job.SCHEDULED, scheduled_for__lte=now)
+            .order_by("scheduled_for", "pk")
+            .values_list("pk", flat=True)[:limit]
         )
-        if job is None:
-            return None
-        job.status = Job.PUBLISHING
-        job.attempt_count += 1  # the row is locked: no other worker changes it meanwhile
-        job.save(update_fields=["status", "attempt_count", "updated_at"])
-        attempt = PublishAttempt.objects.create(job=job, started_at=now)
-    return job, attempt
+        if not ids:
+            return []
+        PublishJob.objects.filter(pk__in=ids).update(
+            status=Job.PUBLISHING, attempt_count=F("attempt_count") + 1, updated_at=now
+        )
+        claimed = list(
+            PublishJob.objects.filter(pk__in=ids).select_related("account", "content_item").order_by("pk")
+        )
+    orgs = Organization.objects.in_bulk({job.organization_id for job in claimed})
+    for job in claimed:
+        job.content_item.organization = orgs[job.content_item.organization_id]  # one object per organisation
+    # Attempt rows are written when each attempt ends (with its outcome), all of a batch together.
+    attempts = [PublishAttempt(job=job, started_at=now) for job in claimed]
+    return list(zip(claimed, attempts, strict=True))
 
 
 def _send_time_problem(job: PublishJob, item: ContentItem) -> str:
@@ -323,6 +341,18 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
         return None
     job, attempt = claimed
     item = ContentItem.objects.select_related("organization").get(pk=job.content_item_id)
+    return _send(job, attempt, item)
+
+
+def _send(
+    job: PublishJob,
+    attempt: PublishAttempt,
+    item: ContentItem,
+    *,
+    done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]] | None = None,
+) -> PublishJob:
+    """Check a claimed job once more and call its network. A success is recorded at once, or, when
+    `done` is given, appended there for the caller to record with the rest of its batch."""
     try:
         connector = get_connector(job.channel)
     except LookupError:
@@ -392,6 +422,9 @@ def publish_job_run(*, job_id: int) -> PublishJob | None:
             f"We do not know whether it was posted ({reason}); checking with the network.",
         )
     job.published_at = timezone.now()
+    if done is not None:
+        done.append((job, attempt, item, result))
+        return job
     return _published(job, attempt, item, result)
 
 
@@ -406,57 +439,80 @@ def _payload(item: ContentItem) -> Payload:
 def _published(
     job: PublishJob, attempt: PublishAttempt, item: ContentItem, result: PublishResult
 ) -> PublishJob:
-    with transaction.atomic():
-        now = timezone.now()
-        job.status = Job.PUBLISHED
-        job.published_at = job.published_at or now
-        job.external_id, job.external_url = result.external_id, result.url
-        job.last_error = ""
-        job.save(
-            update_fields=[
-                "status",
-                "published_at",
-                "external_id",
-                "external_url",
-                "last_error",
-                "updated_at",
-            ]
-        )
-        attempt.finished_at, attempt.outcome = now, "published"
-        attempt.save(update_fields=["finished_at", "outcome"])
-        _settle_item(item.pk)
-        audit_log(
-            action=actions.JOB_PUBLISHED,
-            obj=job,
-            organization=item.organization,
-            before={"status": Job.PUBLISHING},
-            after={
-                "status": job.status,
-                "external_id": job.external_id,
-                "lateness_seconds": (job.published_at - job.scheduled_for).total_seconds(),
-            },
-        )
-    log.info("published job %s on %s", job.pk, job.channel, extra={"job_id": job.pk})
+    _published_many([(job, attempt, item, result)])
     return job
 
 
-def _settle_item(item_id: int) -> None:
-    """When the last channel of this round is done, the item is published, or failed if any channel
-    failed (its page says which and why). Until then its other channels carry on."""
-    item = ContentItem.objects.only("publish_at", "repeat_every_days").get(pk=item_id)
-    states = set(
-        PublishJob.objects.filter(content_item_id=item_id, round_at=item.publish_at).values_list(
-            "status", flat=True
-        )
-    )
-    if states & set(OPEN_STATES):
+def _published_many(done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]]) -> None:
+    """Record posts the networks accepted: jobs, attempts, their items and the audit log, together."""
+    if not done:
         return
-    failed = Job.FAILED in states
-    ContentItem.objects.filter(pk=item_id).update(
-        status=Item.FAILED if failed else Item.PUBLISHED, updated_at=timezone.now()
+    now = timezone.now()
+    lateness: dict[int, float] = {}
+    with transaction.atomic():
+        for job, attempt, _, result in done:
+            job.status = Job.PUBLISHED
+            job.published_at = job.published_at or now
+            lateness[job.pk] = (job.published_at - job.scheduled_for).total_seconds()
+            job.external_id, job.external_url = result.external_id, result.url
+            job.last_error, job.updated_at = "", now
+            attempt.finished_at, attempt.outcome = now, "published"
+        update_rows(
+            PublishJob,
+            ["status", "published_at", "external_id", "external_url", "last_error", "updated_at"],
+            [job for job, *_ in done],
+        )
+        insert_rows(PublishAttempt, [attempt for _, attempt, *_ in done])
+        _settle_items({item.pk for _, _, item, _ in done})
+        audit_log_many(
+            [
+                Record(
+                    action=actions.JOB_PUBLISHED,
+                    obj=job,
+                    organization=item.organization,
+                    before={"status": Job.PUBLISHING},
+                    after={
+                        "status": job.status,
+                        "external_id": job.external_id,
+                        "lateness_seconds": lateness[job.pk],
+                    },
+                )
+                for job, _, item, _ in done
+            ]
+        )
+    for job, *_ in done:
+        log.info("published job %s on %s", job.pk, job.channel, extra={"job_id": job.pk})
+
+
+def _settle_items(item_ids: Iterable[int]) -> None:
+    """When the last channel of an item's round is done, the item is published, or failed if any
+    channel failed (its page says which and why). Until then its other channels carry on."""
+    items = list(
+        ContentItem.objects.filter(pk__in=list(item_ids)).values_list("pk", "publish_at", "repeat_every_days")
     )
-    if not failed and item.repeat_every_days:
-        _schedule_next_occurrence(item_id)
+    states: dict[tuple[int, Any], set[str]] = {}
+    for item_id, round_at, status in PublishJob.objects.filter(
+        content_item__in=[pk for pk, *_ in items]
+    ).values_list("content_item_id", "round_at", "status"):
+        states.setdefault((item_id, round_at), set()).add(status)
+    published: list[int] = []
+    failed: list[int] = []
+    repeating: list[int] = []
+    for pk, publish_at, repeat_every_days in items:
+        found = states.get((pk, publish_at), set())
+        if found & set(OPEN_STATES):
+            continue
+        if Job.FAILED in found:
+            failed.append(pk)
+        else:
+            published.append(pk)
+            if repeat_every_days:
+                repeating.append(pk)
+    now = timezone.now()
+    ContentItem.objects.filter(pk__in=failed).update(status=Item.FAILED, updated_at=now)
+    ContentItem.objects.filter(pk__in=published).update(status=Item.PUBLISHED, updated_at=now)
+    for pk in repeating:
+        _schedule_next_occurrence(pk)
 
 
 def _schedule_next_occurrence(item_id: int) -> None:
@@ -499,9 +555,9 @@ def _settle(
         job.status, job.last_error, job.published_at = status, message, None
         job.save(update_fields=["status", "last_error", "published_at", "updated_at"])
         attempt.finished_at, attempt.outcome, attempt.error = timezone.now(), status, message
-        attempt.save(update_fields=["finished_at", "outcome", "error"])
+        attempt.save()
         if status == Job.FAILED:
-            _settle_item(item.pk)
+            _settle_items([item.pk])
         audit_log(
             action=_SETTLE_ACTIONS[status],
             obj=job,
@@ -524,8 +580,6 @@ def _retry(
 ) -> PublishJob:
     """Back to `scheduled` for later (nothing was posted). A wait that is not a try (an account's
     rate limit) does not count towards the limit of tries."""
-    from carecast.channels.tasks import publish_job_task
-
     with transaction.atomic():
         job.status, job.scheduled_for = Job.SCHEDULED, timezone.now() + wait
         job.last_error = f"Will try again at {job.scheduled_for:%H:%M} UTC: {error}"
@@ -533,7 +587,7 @@ def _retry(
             job.attempt_count = max(job.attempt_count - 1, 0)
         job.save(update_fields=["status", "scheduled_for", "last_error", "attempt_count", "updated_at"])
         attempt.finished_at, attempt.outcome, attempt.error = timezone.now(), "retry", error
-        attempt.save(update_fields=["finished_at", "outcome", "error"])
+        attempt.save()
         audit_log(
             action=actions.JOB_RETRY,
             obj=job,
@@ -541,7 +595,7 @@ def _retry(
             after={"scheduled_for": job.scheduled_for, "attempts": job.attempt_count},
             reason=error,
         )
-        publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+        publish_wakeup_schedule(job.scheduled_for)
     return job
 
 
@@ -561,7 +615,7 @@ def publish_jobs_reconcile() -> int:
         except Exception:
             log.warning("could not read back job %s", job.pk, extra={"job_id": job.pk})
             continue
-        attempt = PublishAttempt.objects.create(job=job, started_at=timezone.now())
+        attempt = PublishAttempt(job=job, started_at=timezone.now())  # written with its outcome
         if found is not None:
             _published(job, attempt, job.content_item, found)
         else:
@@ -572,16 +626,89 @@ def publish_jobs_reconcile() -> int:
     return settled
 
 
-def publish_due_jobs(*, limit: int = 500) -> int:
-    """The safety net behind per-job tasks: publish whatever is due, and settle jobs a crash left behind."""
+DISPATCH_BATCH = 500  # jobs claimed together: enough to share the costs, few enough to lose on a crash
+# Huey's scheduler moves a due task to the queue once a second and an idle worker looks every half
+# second: a dispatcher is queued this much early and then waits for the exact moment.
+WAKE_EARLY = timedelta(seconds=2)
+
+
+def publish_due_jobs(*, limit: int = 5000) -> int:
+    """The safety net behind the dispatchers: settle what a crash left behind, then publish whatever is
+    due (up to `limit`). Returns the number of jobs claimed."""
     _settle_stuck_jobs()
     publish_jobs_reconcile()
-    due = list(
-        PublishJob.objects.filter(status=Job.SCHEDULED, scheduled_for__lte=timezone.now())
-        .order_by("scheduled_for")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for job_id in due if publish_job_run(job_id=job_id) is not None)
+    PublishWakeup.objects.filter(at__lt=timezone.now() - timedelta(minutes=5)).delete()  # lost tasks
+    total = 0
+    while total < limit:
+        claimed = publish_due_batch(limit=min(DISPATCH_BATCH, limit - total))
+        total += claimed
+        if claimed == 0:
+            break
+    return total
+
+
+def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> int:
+    """Claim up to `limit` due jobs at once, send each, and record the successes together. `on_full`
+    is called when the batch was full (more may be waiting), before sending, so another worker can
+    join in. Returns the number of jobs claimed."""
+    claimed = _claim_batch(PublishJob.objects.all(), limit=limit)
+    if not claimed:
+        return 0
+    if on_full is not None and len(claimed) == limit:
+        on_full()
+    done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]] = []
+    try:
+        for job, attempt in claimed:
+            _send(job, attempt, job.content_item, done=done)
+    finally:
+        _published_many(done)  # what the networks accepted is recorded even if a later send raised
+    return len(claimed)
+
+
+def publish_wakeup_schedule(when: Any) -> None:
+    """Make sure a dispatcher runs when `when` comes: one task per second of due time, however many
+    jobs share it (10,000 posts at 9:00 make one task, not 10,000)."""
+    from carecast.channels.tasks import publish_dispatch_task
+
+    at = when.replace(microsecond=0) + (timedelta(seconds=1) if when.microsecond else timedelta(0))
+    with transaction.atomic():
+        _, created = PublishWakeup.objects.get_or_create(at=at)
+    if created:
+        publish_dispatch_task.using(run_after=at - WAKE_EARLY).enqueue(at.isoformat())
+
+
+def publish_dispatch(*, at: Any = None, on_full: Any = None, wait: bool = True) -> int:
+    """Publish what is due, batch after batch, until a batch comes back short. Given `at`, first wait
+    for the jobs due up to that second and send each as its moment comes (the task starts a little
+    early because the queue's scheduler only looks once a second)."""
+    total = 0
+    if at is not None:
+        if wait and on_full is not None:
+            busy = PublishJob.objects.filter(status=Job.SCHEDULED, scheduled_for__lte=at)[
+                : DISPATCH_BATCH + 1
+            ]
+            if busy.count() > DISPATCH_BATCH:
+                on_full()  # more than one batch falls due: a second worker waits for the moment too
+        while wait and (now := timezone.now()) < at:
+            total += publish_due_batch(on_full=on_full)
+            upcoming = (
+                PublishJob.objects.filter(status=Job.SCHEDULED, scheduled_for__gt=now, scheduled_for__lte=at)
+                .order_by("scheduled_for")
+                .values_list("scheduled_for", flat=True)
+                .first()
+            )
+            pause = ((upcoming or at) - timezone.now()).total_seconds()
+            if pause > WAKE_EARLY.total_seconds() + 1:  # far too early (clocks differ): queue again
+                PublishWakeup.objects.filter(at=at).delete()
+                publish_wakeup_schedule(at)
+                return total
+            time.sleep(max(pause, 0))
+        PublishWakeup.objects.filter(at=at).delete()  # a job for this second made from now on queues anew
+    while True:
+        claimed = publish_due_batch(on_full=on_full)
+        total += claimed
+        if claimed < DISPATCH_BATCH:
+            return total
 
 
 def _settle_stuck_jobs() -> None:
@@ -708,8 +835,6 @@ def publishing_resume(*, actor: User, confirm: bool) -> tuple[int, int]:
     """Resume. Posts still in the future go back on schedule; posts whose time passed while paused are
     not sent now: they return to "approved, not scheduled" for a person to look at again.
     Returns (rescheduled, held back)."""
-    from carecast.channels.tasks import publish_job_task
-
     org = actor.tenant
     require(actor, Action.ORG_MANAGE, org)
     if not confirm:
@@ -725,7 +850,7 @@ def publishing_resume(*, actor: User, confirm: bool) -> tuple[int, int]:
         for job in future:
             job.status = Job.SCHEDULED
             job.save(update_fields=["status", "updated_at"])
-            publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+            publish_wakeup_schedule(job.scheduled_for)
         for job in past:
             job.status, job.last_error = (
                 Job.CANCELLED,
@@ -749,8 +874,6 @@ def publishing_resume(*, actor: User, confirm: bool) -> tuple[int, int]:
 
 def content_item_retry(*, actor: User, item: ContentItem) -> PublishJob:
     """The owner retries a failed post after fixing what the message said: its job is due again now."""
-    from carecast.channels.tasks import publish_job_task
-
     require(actor, Action.CONTENT_SCHEDULE, item.organization)
     with transaction.atomic():
         job = (
@@ -773,7 +896,7 @@ def content_item_retry(*, actor: User, item: ContentItem) -> PublishJob:
             organization=item.organization,
             after={"status": job.status},
         )
-        publish_job_task.using(run_after=job.scheduled_for).enqueue(job.pk)
+        publish_wakeup_schedule(job.scheduled_for)
     return job
 
 

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.tasks import task
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, on_startup
 
-from carecast.channels.services import post_metrics_pull, publish_due_jobs, publish_job_run
+from carecast.channels.services import post_metrics_pull, publish_dispatch, publish_due_jobs, publish_job_run
+
+
+@on_startup()
+def textscan_warm() -> None:
+    """Load the checker's word lists when a worker starts, not during the first post's send-time check
+    (a second's delay for everything due at that moment)."""
+    from carecast.textscan import lexicon
+
+    lexicon.warm()
+
+
+@task
+def publish_dispatch_task(at: str = "") -> None:
+    """Publish what is due at `at` (ISO time; empty: now). While batches come back full, another
+    dispatcher is queued so every worker helps with a busy second."""
+    publish_dispatch(
+        at=datetime.fromisoformat(at) if at else None,
+        on_full=None if HUEY.immediate else (lambda: publish_dispatch_task.enqueue(at)),
+        wait=not HUEY.immediate,  # tests run tasks inline: never sleep or fan out there
+    )
 
 
 @task
 def publish_job_task(job_id: int) -> None:
+    """One job (tasks queued by earlier versions, before dispatchers)."""
     publish_job_run(job_id=job_id)
 
 

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from carecast.core import context
+from carecast.core.bulk import insert_rows
 from carecast.core.models import AuditChainHead, AuditEntry, Organization
 
 GENESIS = "0" * 64
@@ -63,6 +64,23 @@ def entry_digest(entry: AuditEntry) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Record:
+    """One entry to append: what changed, on what, by whom, and why."""
+
+    action: str
+    obj: models.Model | None = None
+    organization: Organization | None = None
+    actor: Any = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reason: str = ""
+
+
+def _actor_label(actor: Any, *, authenticated: bool) -> str:
+    return actor.get_username() if authenticated else (str(actor) if actor else "system")
+
+
 def audit_log(
     *,
     action: str,
@@ -74,35 +92,50 @@ def audit_log(
     reason: str = "",
 ) -> AuditEntry:
     """Append one entry. Call inside the service's transaction: the change and its record commit together."""
-    if action not in _ACTIONS:
-        raise UnknownAuditAction(f"{action!r} is not a registered audit action")
+    record = Record(action, obj, organization, actor, before, after, reason)
+    return audit_log_many([record])[0]
+
+
+def audit_log_many(records: list[Record]) -> list[AuditEntry]:
+    """Append entries in order under one lock of the chain head (an engine that changes hundreds of
+    rows in one transaction writes their entries together)."""
+    unknown = sorted({r.action for r in records} - _ACTIONS.keys())
+    if unknown:
+        raise UnknownAuditAction(f"{', '.join(map(repr, unknown))}: not a registered audit action")
+    if not records:
+        return []
     ctx = context.current()
-    if organization is None and obj is not None:
-        organization = getattr(obj, "organization", None)
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        entry = AuditEntry(
-            organization=organization,
-            actor=actor if authenticated else None,
-            actor_label=(actor.get_username() if authenticated else (str(actor) if actor else "system")),
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            object_repr=str(obj)[:200] if obj is not None else "",
-            before=_jsonable(before),
-            after=_jsonable(after),
-            reason=reason,
-            request_id=ctx.request_id,
-            client_ip=ctx.client_ip,
-            created_at=timezone.now(),
-            prev_hash=head.last_hash,
-        )
-        entry.hash = entry_digest(entry)
-        entry.save(force_insert=True)
-        head.last_hash = entry.hash
+        prev = head.last_hash
+        entries = []
+        for r in records:
+            organization = r.organization
+            if organization is None and r.obj is not None:
+                organization = getattr(r.obj, "organization", None)
+            authenticated = r.actor is not None and getattr(r.actor, "is_authenticated", False)
+            entry = AuditEntry(
+                organization=organization,
+                actor=r.actor if authenticated else None,
+                actor_label=_actor_label(r.actor, authenticated=authenticated),
+                action=r.action,
+                object_type=r.obj._meta.label_lower if r.obj is not None else "",
+                object_id=str(r.obj.pk) if r.obj is not None else "",
+                object_repr=str(r.obj)[:200] if r.obj is not None else "",
+                before=_jsonable(r.before),
+                after=_jsonable(r.after),
+                reason=r.reason,
+                request_id=ctx.request_id,
+                client_ip=ctx.client_ip,
+                created_at=timezone.now(),
+                prev_hash=prev,
+            )
+            entry.hash = prev = entry_digest(entry)
+            entries.append(entry)
+        insert_rows(AuditEntry, entries)  # ids follow the list's order, which is the chain's
+        head.last_hash = prev
         head.save(update_fields=["last_hash"])
-    return entry
+    return entries
 
 
 @dataclass(frozen=True)
