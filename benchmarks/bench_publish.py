@@ -146,6 +146,7 @@ def _make_jobs(count: int, lead: float, account: Any) -> Any:
     from carecast.accounts.services import brand_create, organization_create, user_create
     from carecast.channels.models import PublishJob
     from carecast.channels.services import publish_wakeup_schedule
+    from carecast.compliance.checks import clean_fingerprint, unresolved_blocks
     from carecast.content.models import ContentItem
 
     if account is None:
@@ -158,22 +159,24 @@ def _make_jobs(count: int, lead: float, account: Any) -> Any:
     )
     started = time.perf_counter()
     due = timezone.now() + timedelta(seconds=lead)
-    with transaction.atomic():
-        items = ContentItem.objects.bulk_create(
-            ContentItem(
-                organization=org,
-                brand=brand,
-                author=author,
-                title=f"Post {n}",
-                text=f"Clinic update {n}.",
-                status=ContentItem.Status.SCHEDULED,
-                publish_at=due,
-                approved_revision=1,
-                approved_by=author,
-                approved_at=timezone.now(),
-            )
-            for n in range(count)
+    approved = []
+    for n in range(count):  # as an approval leaves them: approved, scheduled, checked
+        item = ContentItem(
+            organization=org,
+            brand=brand,
+            author=author,
+            title=f"Post {n}",
+            text=f"Clinic update {n}.",
+            status=ContentItem.Status.SCHEDULED,
+            publish_at=due,
+            approved_revision=1,
+            approved_by=author,
+            approved_at=timezone.now(),
         )
+        item.checked_clean = "" if unresolved_blocks(item) else clean_fingerprint(item)
+        approved.append(item)
+    with transaction.atomic():
+        items = ContentItem.objects.bulk_create(approved)
         jobs = PublishJob.objects.bulk_create(
             PublishJob(
                 organization=org,

@@ -626,7 +626,8 @@ def publish_jobs_reconcile() -> int:
     return settled
 
 
-DISPATCH_BATCH = 500  # jobs claimed together: enough to share the costs, few enough to lose on a crash
+DISPATCH_BATCH = 500  # local jobs (brand page) claimed together: enough to share the costs
+NETWORK_BATCH = 20  # a network's jobs claimed together: a crash strands at most these (read back later)
 # Huey's scheduler moves a due task to the queue once a second and an idle worker looks every half
 # second: a dispatcher is queued this much early and then waits for the exact moment.
 WAKE_EARLY = timedelta(seconds=2)
@@ -651,10 +652,13 @@ def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> in
     """Claim up to `limit` due jobs at once, send each, and record the successes together. `on_full`
     is called when the batch was full (more may be waiting), before sending, so another worker can
     join in. Returns the number of jobs claimed."""
-    claimed = _claim_batch(PublishJob.objects.all(), limit=limit)
+    local = [name for name, connector in CONNECTORS.items() if connector.local]
+    network_limit = max(1, min(limit, NETWORK_BATCH))
+    claimed = _claim_batch(PublishJob.objects.filter(channel__in=local), limit=limit)
+    claimed += _claim_batch(PublishJob.objects.exclude(channel__in=local), limit=network_limit)
     if not claimed:
         return 0
-    if on_full is not None and len(claimed) == limit:
+    if on_full is not None and len(claimed) >= min(limit, network_limit):
         on_full()
     done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]] = []
     try:
@@ -707,7 +711,7 @@ def publish_dispatch(*, at: Any = None, on_full: Any = None, wait: bool = True) 
     while True:
         claimed = publish_due_batch(on_full=on_full)
         total += claimed
-        if claimed < DISPATCH_BATCH:
+        if claimed == 0:
             return total
 
 

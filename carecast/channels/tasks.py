@@ -12,12 +12,14 @@ from carecast.channels.services import post_metrics_pull, publish_dispatch, publ
 
 
 @on_startup()
-def textscan_warm() -> None:
-    """Load the checker's word lists when a worker starts, not during the first post's send-time check
-    (a second's delay for everything due at that moment)."""
+def worker_ready() -> None:
+    """When a worker starts: load the checker's word lists now, not during the first post's send-time
+    check (a second's delay for everything due at that moment), and take up whatever is already due
+    (a worker that stopped may have held the only dispatcher)."""
     from carecast.textscan import lexicon
 
     lexicon.warm()
+    publish_dispatch_task.enqueue()
 
 
 @task

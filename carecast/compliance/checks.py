@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from dataclasses import replace
+from pathlib import Path
 
 from django.utils import timezone
 
+from carecast import textscan
 from carecast.content.models import ContentItem
 from carecast.core.models import Organization
 from carecast.textscan import Finding, Media, Policy, Severity, scan
@@ -67,9 +72,39 @@ def story_problem(item: ContentItem, *, channel: str = "brand_page") -> str:
     return link.authorization.problem_for(on=when, channel=channel, has_image=bool(item.image))
 
 
+@functools.cache
+def _checker_version() -> str:
+    """Changes whenever the checker's code does (a deploy with new rules rescans approved posts)."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(textscan.__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def clean_fingerprint(item: ContentItem) -> str:
+    """What the blocking findings of an item depend on: its text, its policy and the checker."""
+    org = item.organization
+    facts = [
+        _checker_version(),
+        item.revision,
+        item.kind,
+        item.text,
+        item.alt_text,
+        bool(item.image),
+        item.reply_context,
+        org.kind,
+        org.disclaimer,
+        org.phi_allow_list,
+    ]
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+
+
 def publish_blockers(item: ContentItem, *, channel: str = "brand_page") -> list[str]:
-    """Checked at approval and again at send time."""
+    """Checked at approval and again at send time. The text is scanned again unless the approval found
+    it clean and nothing it depends on has changed since (`ContentItem.checked_clean`)."""
     problems = [story_problem(item, channel=channel)]
+    if item.checked_clean and item.checked_clean == clean_fingerprint(item):
+        return [p for p in problems if p]
     blocks = unresolved_blocks(item)
     if blocks:
         labels = ", ".join(sorted({f.label.replace("_", " ").lower() for f in blocks}))

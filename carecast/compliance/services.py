@@ -22,7 +22,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from carecast.accounts.models import REVIEWER_ROLES, Role, User
 from carecast.accounts.permissions import Action, can, require
 from carecast.compliance import audit_actions as actions
-from carecast.compliance.checks import content_findings, publish_blockers, story_problem, unresolved_blocks
+from carecast.compliance.checks import (
+    clean_fingerprint,
+    content_findings,
+    publish_blockers,
+    story_problem,
+    unresolved_blocks,
+)
 from carecast.compliance.models import (
     Approval,
     ComplianceOverride,
@@ -374,6 +380,7 @@ def _mark_approved(item: ContentItem, *, approver: User, now: Any, valid_for: ti
     """Approve the current revision; it is scheduled at once when its time is still ahead."""
     item.approved_revision, item.approved_by, item.approved_at = item.revision, approver, now
     item.approval_expires_at = now + valid_for if valid_for else None
+    item.checked_clean = "" if unresolved_blocks(item) else clean_fingerprint(item)
     future = item.publish_at is not None and item.publish_at > now
     item.status = Status.SCHEDULED if future else Status.APPROVED
 

@@ -58,6 +58,12 @@ class ContentItem(TenantModel):
         null=True, blank=True, help_text="After this the approval no longer publishes; review again."
     )
     review_comment = models.TextField(blank=True)
+    checked_clean = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Fingerprint of the text, the organisation's policy and the checker at approval, when "
+        "no blocking finding was left: the send-time check rescans only if any of them changed.",
+    )
     campaign = models.ForeignKey(
         "Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
     )

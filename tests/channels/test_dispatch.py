@@ -133,3 +133,22 @@ def test_two_dispatchers_at_once_never_send_a_job_twice(people, brand, network):
     assert not errors
     assert len(network.posts) == 12 and set(network.calls.values()) == {1}
     assert PublishJob.objects.filter(status="published").count() == 12
+
+
+def test_network_jobs_are_claimed_a_few_at_a_time(people, brand, network, monkeypatch):
+    """A crash strands what a worker holds: local posts are claimed by the hundred, network posts
+    (a round trip each) a few at a time."""
+    from carecast.channels import services
+    from carecast.channels.connectors.registry import CONNECTORS
+
+    class FarAway(DummyConnector):
+        name = "faraway"
+        local = False
+
+    monkeypatch.setitem(CONNECTORS, "faraway", FarAway)
+    monkeypatch.setattr(services, "NETWORK_BATCH", 2)
+    jobs = _dummy_jobs(people, brand, 5, due=timezone.now() - timedelta(seconds=1))
+    PublishJob.objects.filter(pk__in=[j.pk for j in jobs[:3]]).update(channel="faraway")
+    assert publish_due_batch(limit=10) == 4  # the two local jobs, and two of the three far ones
+    assert PublishJob.objects.filter(status="scheduled").count() == 1
+    assert publish_due_batch(limit=10) == 1

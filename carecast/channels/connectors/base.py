@@ -81,6 +81,9 @@ class BaseConnector:
     supports_stream = False
     # True when posting and recording the job happen in one database transaction (no lost answer possible).
     transactional = False
+    # Calls that stay on this machine (no network round trip): the engine claims these hundreds at
+    # a time; a network's jobs are claimed a few at a time, so a crash strands few of them.
+    local = False
 
     def connect(self, account: ChannelAccount) -> None:
         """Check the account's credentials with the network and fill in what it tells us (its id, a

@@ -15,6 +15,7 @@ class BrandPageConnector(BaseConnector):
     supports_alt_text = True
     supports_idempotency = True  # one post per job, enforced by a unique key
     transactional = True
+    local = True
 
     def publish(self, job: PublishJob, payload: Payload) -> PublishResult:
         media = payload.media[0] if payload.media else None

@@ -19,6 +19,7 @@ class DummyConnector(base.BaseConnector):
     supports_idempotency = True
     supports_delete = True
     supports_metrics = True
+    local = True
 
     posts: dict[int, str] = {}  # job id → text: what "the network" holds
     likes: dict[int, int] = {}  # job id → likes the network reports
