@@ -34,7 +34,9 @@ _CARE_EVENT = (
     r"(?:visit|appointment|appt|procedure|treatment|surgery|operation|op|diagnosis|results?|test results|"
     r"lab results|labs?|bill|billing|claim|stay|hospital stay|chart|records?|file|scan|mri|ct|x-?ray|"
     r"ultrasound|biopsy|delivery|birth|labou?r|c-section|admission|discharge|follow-?up|check-?up|"
-    r"physical|infusion|session|consult(?:ation)?|exam|screening|mammogram|colonoscopy|recovery|rehab|"
+    r"physical|infusion|session|consult(?:ation)?|exam|screening|mammogram|colonoscopy|"
+    r"recovery (?:after|from|since|following) (?:your |the )?(?:surgery|procedure|operation|stay"
+    r"|delivery|op)|"
     r"care (?:team|with us|here)|time (?:with us|here)|experience (?:with us|here|at our|in our))"
 )
 _OUR_PLACE = (
@@ -59,7 +61,12 @@ CONFIRMS_PATIENT = re.compile(
     r"|\bwe(?:'ve| have|'ll| will)? (?:checked|reviewed|looked (?:at|into)|look into|pulled up|pulled|found|"
     r"located|investigated|escalated|forwarded|corrected|adjusted|check|review|pull|correct|adjust|fix) "
     r"(?:on |up )?(?:your|ur)\b"
-    r"|\b(?:we|i) remember (?:you|your)\b|\bwelcome back\b"
+    r"|\b(?:we|i|team|staff|nurses|doctors) (?:still )?remembers? (?:you|your)\b|\bwelcome back\b"
+    r"|\b(?:part of|on|in|with) (?:your|his|her|their|ur) care\b"
+    r"|\b(?:see|saw|notice|noticed|know) (?:that )?(?:you|u|your \w+) (?:were|was|are|is) (?:admitted"
+    r"|seen|here|treated|"
+    r"in our|with us|discharged)"
+    r"|\b(?:admitted|treated|seen|delivered|discharged|cared for|staying) (?:with|by|here with) us\b"
     r"|\b(?:according to|per|in|from) our (?:records|files|system|chart)\b|\bour records (?:show|indicate)"
     r"|\byou (?:missed|cancell?ed|rescheduled|no-showed|skipped) (?:your|ur)\b"
     r"|\bsorry (?:that |about |for )?(?:your|the) (?:procedure|surgery|visit|stay|treatment|bill|wait|care)"
@@ -119,7 +126,8 @@ MEDICAL_ADVICE = re.compile(
     r"are having|need)\b"
     r"|\byou(?:'ve| have) got (?:a |an )?\w+itis\b"
     rf"|\b(?:it'?s|that'?s|this is|it is|that is|(?:is|are) (?:almost certainly|most likely))"
-    rf" (?:almost certainly |most likely |probably |definitely |likely |just |only |clearly |nothing but )"
+    rf" (?:almost certainly |most likely |probably |definitely |likely |just |only |clearly |nothing but |"
+    rf"classic |textbook |typical |totally |100% )"
     rf"{_CONDITION}\b{_NOT_A_DIAGNOSIS}"
     r"|\b(?:your|ur|the|that|this|his|her) (?:symptoms?|rash|pain|cough|mole|lump|bump|spot|swelling|fever|"
     r"headaches?|results?|levels?|numbers?|readings?|bloodwork|ecg|ekg) (?:points? to|suggests?|indicates?|"
@@ -138,6 +146,15 @@ MEDICAL_ADVICE = re.compile(
     rf"|{_ADVICE_LEAD}(?:take|give (?:him|her|them)) (?:\d+|two|three|a couple(?: of)?|some|an?|extra"
     r"|another|"
     rf"more) (?:\w+ )?{_MEDICINE}\b"
+    rf"|\b(?:give|giving) (?:him|her|them|your \w+|the (?:baby|kid|child)) (?:some |an? |more )?(?:\w+ )?"
+    rf"{_MEDICINE}\b"
+    rf"|\b{_MEDICINE}\b[^.!?]{{0,25}}\b(?:is|are|should be|will be) (?:totally |perfectly |completely |"
+    rf"probably |prob |100% )?(?:fine|ok|okay|safe|harmless)\b"
+    r"|\bdon'?t (?:bother|need to|have to) (?:with )?(?:get(?:ting)? (?:it|that|this) (?:checked|looked at)|"
+    r"see(?:ing)? (?:a|the|your) (?:doctor|dr|gp)|go(?:ing)? (?:in|to the (?:er|doctor|hospital)))"
+    r"|\b(?:you|u) (?:prob(?:ably)? |probs |likely |just )+need (?:to )?(?:cut|stop|drink|take|rest"
+    r"|eat|avoid|"
+    r"quit|lay off)\b"
     r"|\b(?:increase|decrease|double|halve|lower|raise) (?:your|the) dose\b"
     r"|\byou (?:should|need to|must|have to|gotta|ought to|could|can) (?:take|stop|start|increase|decrease|"
     r"skip|try|double|cut|avoid|switch|get off|go off|come off)\b"
@@ -167,7 +184,11 @@ BENEFIT_CLAIM = re.compile(
     r"lets? you|so you can|\d+(?:\.\d+)?\s?% (?:fewer|less|lower|more|reduction|improvement"
     r"|of (?:patients|people|"
     r"users|adults))|\d+ (?:out )?of (?:every )?\d+ (?:patients|people|users|adults|women|men)|"
-    r"hit (?:their|your) (?:\w+ )?goals?)\b",
+    r"hit (?:their|your) (?:\w+ )?goals?|\d+(?:\.\d+)?\s?% (?:accura\w+|effective\w*|success\w*)|"
+    r"(?:relief|protection|control|results?|comfort) (?:that )?lasts?|lasts? (?:up to "
+    r"|for )?\d+ (?:hours|hrs|days|"
+    r"weeks)|detects?|gets? (?:your )?\w+ (?:down|under control)|peace of mind|works? (?:fast|quickly"
+    r"|better))\b",
     _I,
 )
 RISK_INFORMATION = re.compile(
@@ -183,7 +204,12 @@ RISK_INFORMATION = re.compile(
 HEALTH_INFO = re.compile(
     r"\b(?:symptoms?|treatment|screening|vaccine|vaccinat\w+|diagnos\w+|condition|disease|cancer|diabetes|"
     r"blood pressure|cholesterol|heart|stroke|medication|dose|infection|flu|covid|mammogram|prevent\w*|"
-    r"risk factors?|health (?:tips?|advice|information|benefits?))\b",
+    r"risk factors?|health (?:tips?|advice|information|benefits?)|pain|relief|ldl|a1c|afib"
+    r"|blood sugar|glucose|"
+    r"sleep\w*|insomnia|sunscreen|spf|sunburn|mammograms|coughs?|asthma|reflux|arthritis|migraines?"
+    r"|allerg\w+|"
+    r"vitamins?|supplements?|immun\w+|mental health|depression|anxiety|colonoscop\w+|checkups?|check-ups?|"
+    r"vaccines|screenings|symptom|hydrat\w+|nutrition|exercise|obesity|weight loss)\b",
     _I,
 )
 
@@ -201,7 +227,8 @@ ENDORSEMENT_SIGNAL = re.compile(
     r"\w*ambassador|promo|spon|sp)\b"
     r"|\b(?:use|with|try) (?:my|our|the) (?:code|link|promo code|discount code|referral code|coupon)\b"
     r"|\b(?:my|our) (?:discount|promo|referral|coupon|affiliate) (?:code|link)\b|\bcode [A-Z0-9]{4,}\b"
-    r"|\blink in (?:my )?bio\b|\b(?:gifted|sponsored|compensated|paid to|partnered with|partnering with|"
+    r"|\blink in my bio\b|\bcollab(?:oration)? (?:w|with|w/) @?\w+|\bgiveaway\b[^.!?]{0,80}@\w+"
+    r"|\b(?:gifted|sponsored|compensated|paid to|partnered with|partnering with|"
     r"affiliate link|brand ambassador|in exchange for)\b"
     r"|\bthanks? (?:to )?\S+(?: \S+){0,3} for (?:sponsoring|partnering|gifting|sending me|the free|"
     r"having me|inviting me)\b",
@@ -221,7 +248,12 @@ SELF_HARM = re.compile(
     r"nobody (?:would|will|'d) (?:miss|care|notice)|no one (?:would|will|'d) (?:miss|care|notice)|"
     r"(?:want|need) (?:it all |everything )?to (?:stop|end|be over)|disappear (?:forever|for good)|"
     r"(?:giving|gave|give) away (?:all )?my (?:stuff|things)|goodbye (?:everyone|world|forever)|"
-    r"thinking (?:about|of) (?:ending|killing|hurting) (?:it|myself|my)|sleep and never wake)\b",
+    r"thinking (?:about|of) (?:ending|killing|hurting) (?:it|myself|my)|sleep and never wake|"
+    r"(?:took|swallowed|downed|taking) (?:a whole|an entire|the whole|all (?:of )?(?:my"
+    r"|the)) (?:bottle|pack|box|"
+    r"packet) of|how many (?:of (?:my|these) )?(?:\w+ )?(?:pills|meds|tablets|pens"
+    r"|\w+s) (?:it )?(?:would|will|"
+    r"does it|to) (?:take|kill))\b",
     _I,
 )
 EMERGENCY = re.compile(
@@ -238,7 +270,12 @@ EMERGENCY = re.compile(
     r"a |the |my |his |her )?(?:\w+ )?(?:pills|meds|tablets|bleach|batter(?:y|ies)|detergent|pods?|poison)|"
     r"poison(?:ed|ing)|anaphyla\w+|throat (?:is )?(?:closing|swelling)|call(?:ing)? 911|"
     r"heart attack right now|severe allergic reaction|sudden (?:numbness|weakness|confusion)|"
-    r"can'?t (?:feel|move) (?:my|his|her) (?:arm|leg|face|side))\b",
+    r"can'?t (?:feel|move) (?:my|his|her) (?:arm|leg|face|side)|(?:face|lips|tongue|throat"
+    r"|mouth) (?:is |are )?"
+    r"(?:swelling|swollen|puffing)|wheezing|(?:took|swallowed|downed) (?:a whole|an entire|the whole"
+    r"|all (?:of )?"
+    r"(?:my|the|his|her)) (?:bottle|pack|box|packet) of|hit (?:his|her|my|their) head\b[^.!?]{0,60}"
+    r"(?:vomit\w*|throwing up|drows\w+|confused|passed out|unconscious|won'?t wake))\b",
     _I,
 )
 
@@ -252,7 +289,10 @@ ADVERSE_EVENT = re.compile(
     r"caused (?:me|my|him|her)|ended up in the (?:er|hospital|icu)|"
     r"(?:days?|weeks?|months?|hours?) (?:into|on|after)|put (?:me|him|her|them) on|"
     r"(?:left|caused|causes|triggered|triggers|gave) (?:me |him |her |them |my \w+ )?(?:a |an |with |some )|"
-    r"(?:took|take|taking|started|used|using|tried|on) \S+(?: \S+)? and (?:now |then |i |he |she |they )?"
+    r"(?:stopped|quit|failed|malfunction\w*|broke) (?:working|delivering|pumping|on me|overnight)?|"
+    r"(?:got|had|took|take|taking|started|used|using|tried|began|on) \S+(?: \S+){0,5} and (?:now "
+    r"|then |since |"
+    r"ever since )?(?:i |my |he |she |they |it |his |her )?"
     r"(?:broke out|got|developed|had|started|ended up|feel|felt|became|went|have|has|can'?t)|"
     r"broke out in|from (?:the|my|his|her|this) (?:\w+ )?(?:shot|vaccine|jab|pill|pills|meds|injection|"
     r"patch|cream|implant|device|pump|inhaler))\b"
@@ -267,7 +307,8 @@ EVENT_WORDS = re.compile(
     r"reaction|side effects?|insomnia|can'?t sleep|depress\w*|suicidal|anxiety|tremors?|shak\w+|itch\w*|"
     r"blisters?|burn\w*|aches?|aching|sore\w*|pain\w*|hurts?|cramp\w*|diarrh\w+|constipat\w+|fevers?|"
     r"chills|fatigue|exhausted|weak\w*|confus\w+|hallucinat\w+|mood swings|weight gain|ringing|"
-    r"sick|ill\b|infection|swelled|peeling|sores?)\b",
+    r"sick|ill\b|infection|swelled|peeling|sores?|falling out|fell out|bleed\w*|wheez\w+|sugar was \d+|"
+    r"stopped (?:working|delivering)|malfunction\w*)\b",
     _I,
 )
 PRODUCT_WORDS = re.compile(
@@ -286,6 +327,15 @@ MISINFORMATION = re.compile(
     r"mmr|flu shots?|covid shots?) (?:cause|causes|caused|gives? you|give kids|will give you|gave \w+) "
     r"(?:autism|the flu|covid|cancer|turbo cancer|infertility|sids|death|the disease|strokes?|"
     r"heart attacks)|vaccines? (?:are|is) (?:poison|toxic|a hoax|a scam|useless|more dangerous than)|"
+    r"(?:(?:mrna|covid|flu|hpv|mmr|the) )?(?:vaccines?|shots?|jabs?|vaxx?) (?:make|makes|made"
+    r"|will make) (?:\w+ )?"
+    r"(?:infertile|sterile|autistic|magnetic)|(?:(?:mrna|covid|flu|hpv|mmr|the) )?(?:vaccines?|shots?"
+    r"|jabs?|vaxx?) "
+    r"(?:has|have|contain|contains|are full of) (?:microchips|chips|trackers|tracking devices|5g"
+    r"|graphene|nanobots)|"
+    r"(?:(?:mrna|covid) )?(?:vaccines?|shots?|jabs?|vaxx?) (?:alters?|changes?|rewrites?"
+    r"|modif\w+) (?:your |our )?dna|"
+    r"fluoride (?:in (?:the|our|your) water )?(?:is (?:a )?poison|lowers \w*'? ?iq|causes)|"
     r"(?:vaccines?|vaxx?|mrna|the jab|the shot) (?:alters?|changes?|rewrites?) (?:your )?dna|"
     r"covid (?:is|was) (?:a hoax|fake|just (?:a|the) flu|a lie)|5g (?:causes?|spreads?) \w+|"
     r"ivermectin (?:cures|treats|kills)|hydroxychloroquine cures|(?:drinking |mms |chlorine dioxide )?"
@@ -327,7 +377,17 @@ def reply_rules(text: str, context: str, phi_in_context: Sequence[tuple[int, int
 _HEALTH_DETAIL = re.compile(
     r"\b(?:[a-z]+ (?:replacement|surgery|transplant|procedure|scan|biopsy|diagnosis|cancer|disease|disorder|"
     r"infection|injury|fracture|attack|failure)|chemo\w*|dialysis|pregnan\w+|miscarriage|diabetes|"
-    r"depression|anxiety|hiv|covid|cancer|stroke|overdose|rehab|mri|colonoscopy|mammogram)\b",
+    r"depression|anxiety|hiv|covid|cancer|stroke|overdose|rehab|mri|colonoscopy|mammogram|chlamydia|herpes|"
+    r"hpv|syphilis|gonorrh?oea|std|sti|alcohol\w*|sober\w*|addiction|opioids?|adhd|autism|bipolar|"
+    r"schizophrenia|eating disorder|anorexia|bulimia|ptsd|asthma|epilepsy|seizures?|dementia|alzheimer'?s|"
+    r"parkinson'?s|lupus|crohn'?s|ibs|endometriosis|pcos|infertility|ivf|abortion|pregnan\w*|diabet\w+)\b",
+    _I,
+)
+
+
+_PERSONAL = re.compile(
+    r"\b(?:i|i'?m|i'?ve|i'?d|me|my|mine|we|our|us|im|ive|he|she|his|her|him|they|their|mom|dad|son|daughter|"
+    r"wife|husband|baby|kid|child)\b",
     _I,
 )
 
@@ -339,7 +399,8 @@ def _echoes(text: str, context: str, phi_in_context: Sequence[tuple[int, int, st
     lowered = text.lower()
     details = {context[s:e] for s, e, label in phi_in_context}
     details |= {part for s, e, label in phi_in_context if label == "PERSON" for part in context[s:e].split()}
-    details |= {m.group() for m in _HEALTH_DETAIL.finditer(context)}
+    if _PERSONAL.search(context):  # "my chlamydia", "mom's stroke"; not "congrats on the cancer wing"
+        details |= {m.group() for m in _HEALTH_DETAIL.finditer(context)}
     for detail in sorted(details, key=len, reverse=True):
         needle = detail.lower().strip()
         if len(needle) < 3:
@@ -478,7 +539,7 @@ def hashtag_rules(text: str) -> Iterable[Finding]:
         if tag != tag.lower() and tag != tag.upper():
             continue  # already has capitals
         parts = _split_hashtag(tag.lower())
-        if parts and len(parts) > 1 and all(len(p) > 1 for p in parts):
+        if parts and len([p for p in parts if len(p) > 1]) > 1 and all(len(p) > 1 or p == "a" for p in parts):
             fixed = "#" + "".join(p.capitalize() for p in parts)
             yield Finding(
                 m.start(),
@@ -491,25 +552,56 @@ def hashtag_rules(text: str) -> Iterable[Finding]:
             )
 
 
-def safety_rules(text: str) -> Iterable[Finding]:
-    yield from _each(
-        SELF_HARM,
-        text,
-        "SELF_HARM",
-        "safety.self_harm",
-        Severity.BLOCK,
-        "Possible self-harm or suicide risk: escalate to the on-call safety contact now; never hide it.",
-        "Reply with care and the 988 Suicide & Crisis Lifeline (call or text 988).",
-    )
-    yield from _each(
-        EMERGENCY,
-        text,
-        "EMERGENCY",
-        "safety.emergency",
-        Severity.BLOCK,
-        "This may be a medical emergency: escalate now; never hide it.",
-        "Tell them to call 911 or go to the nearest emergency department.",
-    )
+# Words around a match that say it is not happening to someone now: recovery ("two years free from
+# self-harm"), the past ("had chest pain last year, turned out to be reflux") or teaching ("signs of
+# stroke: face drooping ... call 911").
+_RECOVERED = re.compile(
+    r"\b(?:free (?:from|of)|recover(?:ed|ing|y) from|clean (?:from|of)|no more|stopped|quit)\W+\S*\W*$", _I
+)
+_PAST = re.compile(
+    r"\b(?:last (?:year|month|week|summer|winter)|(?:years|months|weeks) ago|turned out|used to"
+    r"|they said it was|was diagnosed)\b",
+    _I,
+)
+_TEACHING = re.compile(
+    r"\b(?:signs?|symptoms?|warning signs?) of\b|\bknow the\b|\bif (?:you|someone|anyone|they)\b"
+    r"|\blearn\b|\bact fast\b",
+    _I,
+)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(stop, 0, start) for stop in ".!?\n")
+    rights = [i for i in (text.find(stop, end) for stop in ".!?\n") if i != -1]
+    return text[left + 1 : min(rights) if rights else len(text)]
+
+
+def safety_rules(text: str, kind: str = "inbound") -> Iterable[Finding]:
+    for m in SELF_HARM.finditer(text):
+        if _RECOVERED.search(text[max(0, m.start() - 30) : m.start()]):
+            continue
+        yield Finding(
+            m.start(),
+            m.end(),
+            "SELF_HARM",
+            "safety.self_harm",
+            Severity.BLOCK,
+            "Possible self-harm or suicide risk: escalate to the on-call safety contact now; never hide it.",
+            "Reply with care and the 988 Suicide & Crisis Lifeline (call or text 988).",
+        )
+    for m in EMERGENCY.finditer(text):
+        sentence = _sentence(text, m.start(), m.end())
+        if _PAST.search(sentence) or (kind != "inbound" and _TEACHING.search(sentence)):
+            continue
+        yield Finding(
+            m.start(),
+            m.end(),
+            "EMERGENCY",
+            "safety.emergency",
+            Severity.BLOCK,
+            "This may be a medical emergency: escalate now; never hide it.",
+            "Tell them to call 911 or go to the nearest emergency department.",
+        )
 
 
 # A brand name people write after the verb ("after taking Zorvex"): a product no list can hold.
@@ -539,13 +631,29 @@ def adverse_event_rules(text: str, products: Sequence[str] = ()) -> Iterable[Fin
             return
 
 
+# A claim asked about or taken apart is not a claim made: "is it true that vaccines cause autism?"
+_QUESTIONED = re.compile(
+    r"\b(?:is it true|true that|is it a myth|myth|debunk\w*|false(?:ly)?|not true|fact[- ]check\w*|no,|"
+    r"(?:people|they|some) (?:say|claim|think)|claims? that|heard that|rumou?r)\b",
+    _I,
+)
+
+
 def misinformation_rules(text: str) -> Iterable[Finding]:
-    yield from _each(
-        MISINFORMATION,
-        text,
-        "MISINFORMATION",
-        "clinical.misinformation",
-        Severity.REVIEW,
-        "A common health-misinformation claim: answer with the approved, evidence-linked response.",
-        None,
-    )
+    for m in MISINFORMATION.finditer(text):
+        sentence = _sentence(text, m.start(), m.end())
+        if (
+            _QUESTIONED.search(sentence)
+            or text[m.end() :].lstrip().startswith("?")
+            or sentence.rstrip().endswith("?")
+        ):
+            continue
+        yield Finding(
+            m.start(),
+            m.end(),
+            "MISINFORMATION",
+            "clinical.misinformation",
+            Severity.REVIEW,
+            "A common health-misinformation claim: answer with the approved, evidence-linked response.",
+            None,
+        )

@@ -48,7 +48,7 @@ def scan(
     if outbound and "HASHTAG_CASE" in on:
         found += rules.hashtag_rules(text)
     if {"SELF_HARM", "EMERGENCY"} & on:
-        found += [f for f in rules.safety_rules(text) if f.label in on]
+        found += [f for f in rules.safety_rules(text, kind) if f.label in on]
     if "ADVERSE_EVENT" in on:
         found += rules.adverse_event_rules(text, policy.products)
     if "MISINFORMATION" in on:

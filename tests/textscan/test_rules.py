@@ -153,10 +153,16 @@ MANUFACTURER = Policy(org_kind="manufacturer")
     ("text", "kw", "label", "found"),
     [
         (
-            "We hope your recovery is going smoothly after last week!",
+            "We hope your recovery after your surgery is going smoothly!",
             {"kind": "reply"},
             "REPLY_CONFIRMS_PATIENT",
             True,
+        ),
+        (  # wishing someone well is not saying they were our patient
+            "Congratulations on your recovery, 90 days is huge!",
+            {"kind": "reply"},
+            "REPLY_CONFIRMS_PATIENT",
+            False,
         ),
         (
             "Our team loved caring for you and your baby girl!",
