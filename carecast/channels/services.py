@@ -274,22 +274,24 @@ def _account_rate_limited(account: ChannelAccount, until: Any) -> None:
 
 
 def _claim(job_id: int) -> tuple[PublishJob, PublishAttempt] | None:
-    claimed = _claim_batch(PublishJob.objects.filter(pk=job_id), limit=1)
+    claimed = _claim_batch([(PublishJob.objects.filter(pk=job_id), 1)])
     return claimed[0] if claimed else None
 
 
-def _claim_batch(jobs: Any, *, limit: int) -> list[tuple[PublishJob, PublishAttempt]]:
-    """Mark up to `limit` of the due, scheduled `jobs` publishing, in one transaction that commits
-    before any network call, and start an attempt for each (saved when it ends, with its outcome).
-    Rows another worker holds are skipped."""
+def _claim_batch(portions: list[tuple[Any, int]]) -> list[tuple[PublishJob, PublishAttempt]]:
+    """Mark due, scheduled jobs publishing (up to `limit` of each `(jobs, limit)` portion) in one
+    transaction that commits before any network call, and start an attempt for each (saved when it
+    ends, with its outcome). Rows another worker holds are skipped."""
     now = timezone.now()
     with transaction.atomic():
-        ids = list(
-            jobs.select_for_update(skip_locked=True)
+        ids = [
+            pk
+            for jobs, limit in portions
+            for pk in jobs.select_for_update(skip_locked=True)
             .filter(status=Job.SCHEDULED, scheduled_for__lte=now)
             .order_by("scheduled_for", "pk")
             .values_list("pk", flat=True)[:limit]
-        )
+        ]
         if not ids:
             return []
         PublishJob.objects.filter(pk__in=ids).update(
@@ -654,8 +656,12 @@ def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> in
     join in. Returns the number of jobs claimed."""
     local = [name for name, connector in CONNECTORS.items() if connector.local]
     network_limit = max(1, min(limit, NETWORK_BATCH))
-    claimed = _claim_batch(PublishJob.objects.filter(channel__in=local), limit=limit)
-    claimed += _claim_batch(PublishJob.objects.exclude(channel__in=local), limit=network_limit)
+    claimed = _claim_batch(
+        [
+            (PublishJob.objects.filter(channel__in=local), limit),
+            (PublishJob.objects.exclude(channel__in=local), network_limit),
+        ]
+    )
     if not claimed:
         return 0
     if on_full is not None and len(claimed) >= min(limit, network_limit):
