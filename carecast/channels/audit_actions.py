@@ -22,4 +22,7 @@ ACCOUNT_RECONNECT = register_action("channel_account.reconnect", "Channel accoun
 ACCOUNT_RATE_LIMITED = register_action(
     "channel_account.rate_limited", "The network asked us to wait before posting to this account again"
 )
+APP_RATE_LIMITED = register_action(
+    "channel_network.rate_limited", "The network asked carecast as a whole to wait before posting again"
+)
 JOB_DELETE = register_action("publish_job.delete", "Published post deleted from the network")

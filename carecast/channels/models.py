@@ -50,6 +50,17 @@ class PublishJob(TenantModel):
         return f"{self.content_item} → {self.channel} at {self.scheduled_for:%Y-%m-%d %H:%M} UTC"
 
 
+class AppRateLimit(models.Model):
+    """A network told carecast (the app, not one account) to wait: nothing goes to it before `until`."""
+
+    network = models.CharField(max_length=40, unique=True)
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.network} limited until {self.until:%Y-%m-%d %H:%M:%S} UTC"
+
+
 class PublishWakeup(models.Model):
     """One dispatcher task per second of due time, however many jobs share that second: the row says
     a task for `at` is already queued (it is removed when the dispatcher runs)."""

@@ -33,6 +33,7 @@ from carecast.channels.connectors.base import (
 )
 from carecast.channels.connectors.registry import CONNECTORS, get_connector
 from carecast.channels.models import (
+    AppRateLimit,
     BrandPagePost,
     ChannelAccount,
     PostMetric,
@@ -273,6 +274,23 @@ def _account_rate_limited(account: ChannelAccount, until: Any) -> None:
         audit_log(action=actions.ACCOUNT_RATE_LIMITED, obj=account, after={"until": until})
 
 
+def _app_limits() -> dict[str, Any]:
+    """Networks that asked carecast as a whole to wait, and until when."""
+    return dict(AppRateLimit.objects.filter(until__gt=timezone.now()).values_list("network", "until"))
+
+
+def _app_rate_limited(network: str, until: Any, reason: str) -> None:
+    with transaction.atomic():
+        limit, created = AppRateLimit.objects.select_for_update().get_or_create(
+            network=network, defaults={"until": until, "reason": reason[:300]}
+        )
+        if not created and limit.until >= until:
+            return
+        limit.until, limit.reason = until, reason[:300]
+        limit.save(update_fields=["until", "reason"])
+        audit_log(action=actions.APP_RATE_LIMITED, obj=limit, after={"network": network, "until": until})
+
+
 def _claim(job_id: int) -> tuple[PublishJob, PublishAttempt] | None:
     claimed = _claim_batch([(PublishJob.objects.filter(pk=job_id), 1)])
     return claimed[0] if claimed else None
@@ -352,6 +370,7 @@ def _send(
     item: ContentItem,
     *,
     done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]] | None = None,
+    app_limits: dict[str, Any] | None = None,
 ) -> PublishJob:
     """Check a claimed job once more and call its network. A success is recorded at once, or, when
     `done` is given, appended there for the caller to record with the rest of its batch."""
@@ -380,6 +399,10 @@ def _send(
     if account is not None and account.rate_limited_until and account.rate_limited_until > timezone.now():
         wait = account.rate_limited_until - timezone.now()
         return _retry(job, attempt, item, "waiting for the network's rate limit", wait, counts=False)
+    app_until = (app_limits if app_limits is not None else _app_limits()).get(job.channel)
+    if app_until is not None and app_until > timezone.now():
+        wait = app_until - timezone.now()
+        return _retry(job, attempt, item, "waiting for the network's limit on carecast", wait, counts=False)
     payload = _payload(item)
     try:
         if connector.transactional:
@@ -389,7 +412,9 @@ def _send(
                 return _published(job, attempt, item, result)
         result = connector.publish(job, payload)
     except RetryLater as exc:
-        if account is not None and exc.retry_after:
+        if exc.scope == "app" and exc.retry_after:
+            _app_rate_limited(job.channel, timezone.now() + timedelta(seconds=exc.retry_after), str(exc))
+        elif account is not None and exc.retry_after:
             _account_rate_limited(account, timezone.now() + timedelta(seconds=exc.retry_after))
         if job.attempt_count >= MAX_ATTEMPTS:
             return _settle(
@@ -667,9 +692,12 @@ def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> in
     if on_full is not None and len(claimed) >= min(limit, network_limit):
         on_full()
     done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]] = []
+    limits = _app_limits()
     try:
         for job, attempt in claimed:
-            _send(job, attempt, job.content_item, done=done)
+            _send(job, attempt, job.content_item, done=done, app_limits=limits)
+            if job.status == Job.SCHEDULED and job.channel not in limits:
+                limits = _app_limits()  # a network may just have limited the app: the rest of the batch waits
     finally:
         _published_many(done)  # what the networks accepted is recorded even if a later send raised
     return len(claimed)

@@ -253,3 +253,38 @@ def test_a_post_is_taken_down_from_the_item_page_with_a_reason(client, job, netw
     assert job.pk not in network.posts
     assert "Taken down" in client.get(page).content.decode()
     assert AuditEntry.objects.get(action="publish_job.delete").reason == "Wrong clinic hours"
+
+
+def test_a_limit_on_the_whole_app_holds_every_account_of_that_network(people, brand, network, later):
+    """Networks also limit an app's total calls: when one post hears "the app's quota is used up", the
+    posts of other accounts on that network wait too, without calling it, and go out afterwards."""
+    from carecast.channels.models import AppRateLimit, ChannelAccount
+    from carecast.channels.services import publish_target_set
+
+    accounts = [
+        ChannelAccount.objects.create(
+            organization=brand.organization, brand=brand, network="dummy", name=f"Feed {n}", secret="k"
+        )
+        for n in range(2)
+    ]
+    items = []
+    for account in accounts:
+        item = approved_item(
+            author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, publish_at=later
+        )
+        publish_target_set(actor=people["contributor"], item=item, accounts=[account])
+        items.append(item)
+    network.script.append("app_limit")
+    with time_machine.travel(later + timedelta(seconds=1)):
+        publish_due_jobs()
+    dummy_jobs = PublishJob.objects.filter(channel="dummy").order_by("pk")
+    assert [j.status for j in dummy_jobs] == ["scheduled", "scheduled"]
+    assert sum(network.calls.values()) == 1  # the second account's post did not call the network
+    assert "limit on carecast" in dummy_jobs[1].last_error
+    assert AppRateLimit.objects.get(network="dummy").until > later
+    assert AuditEntry.objects.filter(action="channel_network.rate_limited").count() == 1
+    assert all(j.attempt_count <= 1 for j in dummy_jobs)  # waiting is not a try
+    with time_machine.travel(later + timedelta(minutes=11)):
+        publish_due_jobs()
+    assert [j.status for j in PublishJob.objects.filter(channel="dummy")] == ["published", "published"]
+    assert len(network.posts) == 2

@@ -48,11 +48,15 @@ class ConnectorError(Exception):
 
 
 class RetryLater(ConnectorError):
-    """Nothing was posted and trying again later is safe (rate limit, 5xx before acceptance)."""
+    """Nothing was posted and trying again later is safe (rate limit, 5xx before acceptance).
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    `scope` says whose limit it is: the account's ("account") or the whole app's on that network
+    ("app": every account of every organisation waits, as networks limit an app's total calls)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, scope: str = "account") -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.scope = scope
 
 
 class DoNotRetry(ConnectorError):

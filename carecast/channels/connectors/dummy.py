@@ -25,7 +25,8 @@ class DummyConnector(base.BaseConnector):
     likes: dict[int, int] = {}  # job id → likes the network reports
     calls: dict[int, int] = {}  # job id → number of publish calls
     replies_to: dict[int, str] = {}  # job id → the post a reply answered
-    script: deque[str] = deque()  # next outcomes: "ok", "retry", "refuse", "reconnect", "unknown", "lost"
+    # next outcomes: "ok", "retry", "app_limit", "refuse", "reconnect", "unknown", "lost"
+    script: deque[str] = deque()
     _lock = threading.Lock()
 
     @classmethod
@@ -39,6 +40,8 @@ class DummyConnector(base.BaseConnector):
             outcome = self.script.popleft() if self.script else "ok"
             if outcome == "retry":
                 raise base.RetryLater("429 Too Many Requests", retry_after=30)
+            if outcome == "app_limit":
+                raise base.RetryLater("the app's daily quota is used up", retry_after=600, scope="app")
             if outcome == "refuse":
                 raise base.DoNotRetry("the network says the text is too long (300 characters at most)")
             if outcome == "reconnect":
