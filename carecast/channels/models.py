@@ -108,6 +108,7 @@ class ChannelAccount(TenantModel):
     class Network(models.TextChoices):
         WEBHOOK = "webhook", "Signed webhook"
         BLUESKY = "bluesky", "Bluesky"
+        MASTODON = "mastodon", "Mastodon"
 
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"

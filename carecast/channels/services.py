@@ -187,6 +187,10 @@ def channel_account_create(
         raise ValidationError("The address must start with https://.", field="endpoint")
     if network == ChannelAccount.Network.BLUESKY and not handle.strip():
         raise ValidationError("Give the Bluesky handle (for example clinic.bsky.social).", field="handle")
+    if network == ChannelAccount.Network.MASTODON and not endpoint.strip():
+        raise ValidationError(
+            "Give the server's address (for example https://mastodon.social).", field="endpoint"
+        )
     if not name.strip() or not secret.strip():
         raise ValidationError("Give the channel a name and its key or app password.", field="secret")
     account = ChannelAccount(

@@ -4,12 +4,14 @@ from carecast.channels.connectors.base import BaseConnector
 from carecast.channels.connectors.bluesky import BlueskyConnector
 from carecast.channels.connectors.brand_page import BrandPageConnector
 from carecast.channels.connectors.dummy import DummyConnector
+from carecast.channels.connectors.mastodon import MastodonConnector
 from carecast.channels.connectors.webhook import WebhookConnector
 
 CONNECTORS: dict[str, type[BaseConnector]] = {
     BlueskyConnector.name: BlueskyConnector,
     BrandPageConnector.name: BrandPageConnector,
     DummyConnector.name: DummyConnector,
+    MastodonConnector.name: MastodonConnector,
     WebhookConnector.name: WebhookConnector,
 }
 
