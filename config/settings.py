@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "carecast.content",
     "carecast.compliance",
     "carecast.channels",
+    "carecast.audiences",
     "carecast.web",
 ]
 MIDDLEWARE = [

@@ -46,7 +46,7 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
-ALLOWED_WITHOUT_2FA = ("/accounts/", "/static/", "/healthz", "/b/", "/l/", "/policies/", "/ical/")
+ALLOWED_WITHOUT_2FA = ("/accounts/", "/static/", "/healthz", "/b/", "/l/", "/policies/", "/ical/", "/u/")
 
 
 class TwoFactorRequiredMiddleware:

@@ -129,6 +129,7 @@ ORG_EDITABLE = (
     "disclaimer",
     "phi_allow_list",
     "blog_feed_url",
+    "postal_address",
 )
 
 

@@ -109,6 +109,7 @@ class ChannelAccount(TenantModel):
         WEBHOOK = "webhook", "Signed webhook"
         BLUESKY = "bluesky", "Bluesky"
         MASTODON = "mastodon", "Mastodon"
+        NEWSLETTER = "newsletter", "Email newsletter"
 
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"

@@ -42,6 +42,7 @@ PROFILES: dict[str, ChannelProfile] = {
         ChannelProfile("instagram", "Instagram", 2200, max_images=10),
         ChannelProfile("linkedin", "LinkedIn Page", 3000, max_images=9),
         ChannelProfile("sms", "Text message", 3, "segments", max_images=0),
+        ChannelProfile("newsletter", "Email newsletter", None, max_images=0),
     )
 }
 

@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -191,6 +193,12 @@ def channel_account_create(
         raise ValidationError(
             "Give the server's address (for example https://mastodon.social).", field="endpoint"
         )
+    if network == ChannelAccount.Network.NEWSLETTER:
+        try:
+            validate_email(handle.strip())
+        except DjangoValidationError as exc:
+            raise ValidationError("Give the address newsletters come from.", field="handle") from exc
+        secret = secret or "-"  # sent through the site's own mail server: no key of its own
     if not name.strip() or not secret.strip():
         raise ValidationError("Give the channel a name and its key or app password.", field="secret")
     account = ChannelAccount(

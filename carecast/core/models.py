@@ -44,6 +44,10 @@ class Organization(models.Model):
         help_text="Your own phone numbers, addresses, web pages and consenting clinicians, one a line: "
         "never flagged as PHI.",
     )
+    postal_address = models.TextField(
+        blank=True,
+        help_text="Your organisation's postal address: every newsletter must show it (CAN-SPAM).",
+    )
     blog_feed_url = models.URLField(
         max_length=500,
         blank=True,

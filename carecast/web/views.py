@@ -20,6 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecast.accounts.models import Role, User
 from carecast.accounts.permissions import Action, can, require
 from carecast.accounts.services import api_token_create, organization_update
+from carecast.audiences.models import Subscriber
+from carecast.audiences.services import subscriber_add
 from carecast.channels import profiles
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import (
@@ -578,6 +580,12 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "can_stories": can(user, Action.STORIES_MANAGE),
             "accounts": ChannelAccount.objects.filter(organization=org).select_related("brand"),
             "brands": Brand.objects.filter(organization=org),
+            "subscriber_counts": {
+                b["brand__name"]: b["n"]
+                for b in Subscriber.objects.filter(organization=org, unsubscribed_at=None)
+                .values("brand__name")
+                .annotate(n=Count("pk"))
+            },
         },
     )
 
@@ -635,6 +643,23 @@ def retry(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = _item_or_404(user, item_id)
     return _run(request, item_id, "Trying again now.", lambda: content_item_retry(actor=user, item=item))
+
+
+@login_required
+@require_POST
+def subscriber_add_view(request: HttpRequest) -> HttpResponse:
+    """Add an address that asked for a brand's newsletter (its owner's consent is the admin's to check)."""
+    user = _user(request)
+    brand = Brand.objects.filter(organization_id=user.tenant_id, pk=request.POST.get("brand") or 0).first()
+    try:
+        if brand is None:
+            raise ValidationError("Choose a brand.")
+        subscriber_add(actor=user, brand=brand, email=request.POST.get("email", ""))
+    except CarecastError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Added to the {brand.name} newsletter.")
+    return redirect("web:settings")
 
 
 @login_required

@@ -17,6 +17,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from carecast.accounts.services import api_token_create
+from carecast.audiences.models import Subscriber
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.compliance import services as review
 from carecast.compliance.models import PatientAuthorization, TakedownTask
@@ -42,6 +43,7 @@ PUBLIC = {  # served to anyone by design, or part of signing in
     "post_image",
     "short_link",
     "calendar_ics",
+    "unsubscribe",
     "policy",
     "api-root",
     "api-schema",
@@ -209,6 +211,12 @@ CASES = {
         _absent(web(c, p, "/suggestions/"), "B blog post"),
         web(c, p, "/suggestions/", "post", {"id": w["suggestion"].pk, "dismiss": "1"}),
         _check(BlogSuggestion.objects.get(pk=w["suggestion"].pk).status == "new"),
+    ),
+    "subscriber_add": lambda c, p, w: (
+        _status(
+            web(c, p, "/settings/subscribers/", "post", {"brand": w["brand"].pk, "email": "b@x.example"}), 302
+        ),
+        _check(not Subscriber.objects.filter(brand=w["brand"]).exists()),
     ),
     "channel_connect": lambda c, p, w: (
         _status(

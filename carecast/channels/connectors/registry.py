@@ -5,6 +5,7 @@ from carecast.channels.connectors.bluesky import BlueskyConnector
 from carecast.channels.connectors.brand_page import BrandPageConnector
 from carecast.channels.connectors.dummy import DummyConnector
 from carecast.channels.connectors.mastodon import MastodonConnector
+from carecast.channels.connectors.newsletter import NewsletterConnector
 from carecast.channels.connectors.webhook import WebhookConnector
 
 CONNECTORS: dict[str, type[BaseConnector]] = {
@@ -12,6 +13,7 @@ CONNECTORS: dict[str, type[BaseConnector]] = {
     BrandPageConnector.name: BrandPageConnector,
     DummyConnector.name: DummyConnector,
     MastodonConnector.name: MastodonConnector,
+    NewsletterConnector.name: NewsletterConnector,
     WebhookConnector.name: WebhookConnector,
 }
 
