@@ -85,3 +85,24 @@ def make_due(item: Any, *, ago: Any = None) -> None:
         scheduled_for=moment, round_at=moment
     )
     ContentItem.objects.filter(pk=item.pk).update(publish_at=moment)
+
+
+def due_item_on(account: Any, *, author: User, reviewer: User, brand: Brand, text: str, **kw: Any) -> Any:
+    """An approved item going to `account` (besides the brand page), whose time has just come."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from carecast.channels.services import publish_target_set
+
+    item = approved_item(
+        author=author,
+        reviewer=reviewer,
+        brand=brand,
+        publish_at=timezone.now() + timedelta(hours=1),
+        text=text,
+        **kw,
+    )
+    publish_target_set(actor=author, item=item, accounts=[account])
+    make_due(item)
+    return item

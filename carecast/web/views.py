@@ -60,6 +60,14 @@ SECTIONS = {
 }
 
 
+def _posted_brand(request: HttpRequest, user: User) -> Brand:
+    """The brand a form names, if it is one of the person's organisation's."""
+    brand = Brand.objects.filter(organization_id=user.tenant_id, pk=request.POST.get("brand") or 0).first()
+    if brand is None:
+        raise ValidationError("Choose a brand.", field="brand")
+    return brand
+
+
 def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
@@ -190,10 +198,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @require_POST
 def cadence(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    brand = Brand.objects.filter(organization_id=user.tenant_id, pk=request.POST.get("brand") or 0).first()
     try:
-        if brand is None:
-            raise ValidationError("Choose a brand.")
+        brand = _posted_brand(request, user)
         cadence_target_set(
             actor=user,
             brand=brand,
@@ -650,10 +656,8 @@ def retry(request: HttpRequest, item_id: int) -> HttpResponse:
 def subscriber_add_view(request: HttpRequest) -> HttpResponse:
     """Add an address that asked for a brand's newsletter (its owner's consent is the admin's to check)."""
     user = _user(request)
-    brand = Brand.objects.filter(organization_id=user.tenant_id, pk=request.POST.get("brand") or 0).first()
     try:
-        if brand is None:
-            raise ValidationError("Choose a brand.")
+        brand = _posted_brand(request, user)
         subscriber_add(actor=user, brand=brand, email=request.POST.get("email", ""))
     except CarecastError as exc:
         messages.error(request, str(exc))
@@ -666,10 +670,8 @@ def subscriber_add_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def channel_connect(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    brand = Brand.objects.filter(organization_id=user.tenant_id, pk=request.POST.get("brand") or 0).first()
     try:
-        if brand is None:
-            raise ValidationError("Choose a brand.")
+        brand = _posted_brand(request, user)
         channel_account_create(
             actor=user,
             brand=brand,

@@ -4,18 +4,16 @@ each message carries, one-click unsubscribe, and never a second copy."""
 from __future__ import annotations
 
 import email
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from carecast.audiences.models import NewsletterDelivery, Subscriber
 from carecast.audiences.services import subscriber_add
 from carecast.channels.models import PublishJob
-from carecast.channels.services import channel_account_create, publish_due_jobs, publish_target_set
+from carecast.channels.services import channel_account_create, publish_due_jobs
 from carecast.core.errors import PermissionDenied, ValidationError
 from carecast.core.models import AuditEntry
-from tests.factories import approved_item, make_due
+from tests.factories import due_item_on
 
 ADDRESS = "Riverside Health, 100 Main Street, Springfield, IL 62701"
 
@@ -35,15 +33,9 @@ def newsletter(people, brand):
 
 
 def _due_newsletter(people, brand, account, text="Flu shots are here\nWalk in Saturday 9 to 12."):
-    item = approved_item(
-        author=people["contributor"],
-        reviewer=people["medical_reviewer"],
-        brand=brand,
-        publish_at=timezone.now() + timedelta(hours=1),
-        text=text,
+    item = due_item_on(
+        account, author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, text=text
     )
-    publish_target_set(actor=people["contributor"], item=item, accounts=[account])
-    make_due(item)
     return PublishJob.objects.get(content_item=item, channel="newsletter")
 
 

@@ -35,7 +35,7 @@ from carecast.content.models import ContentItem
 from carecast.core.errors import InvalidTransition, ValidationError
 from carecast.core.models import AuditEntry
 from tests.conftest import _free_port
-from tests.factories import approved_item, make_due
+from tests.factories import approved_item, due_item_on, make_due
 
 pytestmark = pytest.mark.pds
 POST = "app.bsky.feed.post"
@@ -155,17 +155,14 @@ def _connect(people, brand, person, url) -> ChannelAccount:
 
 
 def _due_item(people, brand, account, text="Flu clinic open Saturday 9-12: https://example.org/flu", **kw):
-    item = approved_item(
+    return due_item_on(
+        account,
         author=people["contributor"],
         reviewer=people["medical_reviewer"],
         brand=brand,
-        publish_at=timezone.now() + timedelta(hours=1),
         text=text,
         **kw,
     )
-    publish_target_set(actor=people["contributor"], item=item, accounts=[account])
-    make_due(item)
-    return item
 
 
 def test_connecting_stores_the_app_password_encrypted(people, brand, pds, clinic):

@@ -9,14 +9,12 @@ import http.server
 import json
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.utils import timezone
 
 from carecast.channels.connectors.base import (
     DoNotRetry,
@@ -32,11 +30,10 @@ from carecast.channels.services import (
     channel_account_create,
     publish_due_jobs,
     publish_jobs_reconcile,
-    publish_target_set,
 )
 from carecast.core.errors import ValidationError
 from tests.conftest import _free_port
-from tests.factories import approved_item, make_due
+from tests.factories import due_item_on
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mastodon"
 TOKEN = "good-token"
@@ -190,15 +187,9 @@ def account(people, brand, server):
 
 
 def _due_job(people, brand, account, text="Flu clinic open Saturday 9 to 12."):
-    item = approved_item(
-        author=people["contributor"],
-        reviewer=people["medical_reviewer"],
-        brand=brand,
-        publish_at=timezone.now() + timedelta(hours=1),
-        text=text,
+    item = due_item_on(
+        account, author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, text=text
     )
-    publish_target_set(actor=people["contributor"], item=item, accounts=[account])
-    make_due(item)
     return PublishJob.objects.get(content_item=item, channel="mastodon")
 
 
