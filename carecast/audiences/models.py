@@ -44,6 +44,41 @@ class Subscriber(TenantModel):
         return self.unsubscribed_at is None
 
 
+class TextSubscriber(TenantModel):
+    """A mobile number that opted in to a brand's text messages (stored encrypted; the digest keeps
+    the list free of duplicates). Replying STOP, which the provider reports, ends it."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="text_subscribers")
+    phone = EncryptedTextField(help_text="E.164, e.g. +16175550148.")
+    phone_digest = models.CharField(max_length=64)
+    subscribed_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "phone_digest"], name="one_text_subscription")
+        ]
+
+    def __str__(self) -> str:
+        return f"text subscriber #{self.pk} of {self.brand}"
+
+
+class TextDelivery(models.Model):
+    """A text (a publish job) went to a number: written before the provider is called, so a repeated
+    job never texts anyone twice (SMS providers have no idempotency key)."""
+
+    job = models.ForeignKey("channels.PublishJob", on_delete=models.CASCADE, related_name="text_deliveries")
+    subscriber = models.ForeignKey(TextSubscriber, on_delete=models.CASCADE, related_name="deliveries")
+    provider_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "subscriber"], name="one_text_per_job")]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} to text subscriber {self.subscriber_id}"
+
+
 class NewsletterDelivery(models.Model):
     """A newsletter (a publish job) went to a subscriber: written before the mail is handed to the
     server, so a repeated or resumed job never mails anyone twice."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.utils import timezone
 from carecast.accounts.models import User
 from carecast.accounts.permissions import Action, require
 from carecast.audiences import audit_actions as actions
-from carecast.audiences.models import Subscriber, address_digest
+from carecast.audiences.models import Subscriber, TextSubscriber, address_digest
 from carecast.core.audit import audit_log
 from carecast.core.errors import ValidationError
 from carecast.core.models import Brand
@@ -43,6 +45,46 @@ def subscriber_add(*, actor: User, brand: Brand, email: str) -> Subscriber:
     except IntegrityError:  # added at the same moment by someone else
         return Subscriber.objects.get(brand=brand, email_digest=digest)
     return subscriber
+
+
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def text_subscriber_add(*, actor: User, brand: Brand, phone: str) -> TextSubscriber:
+    """Add a number whose owner opted in to the brand's texts. A number that replied STOP is not
+    added back by staff."""
+    require(actor, Action.ORG_MANAGE, brand.organization)
+    phone = re.sub(r"[\s().-]", "", phone)
+    if not E164.match(phone):
+        raise ValidationError("Give the number with its country code, e.g. +16175550148.", field="phone")
+    digest = address_digest(phone)
+    existing = TextSubscriber.objects.filter(brand=brand, phone_digest=digest).first()
+    if existing is not None:
+        if existing.stopped_at is None:
+            return existing
+        raise ValidationError("This number replied STOP; only its owner can opt in again.", field="phone")
+    with transaction.atomic():
+        subscriber = TextSubscriber.objects.create(
+            organization=brand.organization,
+            brand=brand,
+            phone=phone,
+            phone_digest=digest,
+            subscribed_at=timezone.now(),
+        )
+        audit_log(action=actions.TEXT_SUBSCRIBER_ADD, actor=actor, obj=subscriber)
+    return subscriber
+
+
+def text_subscriber_stop(*, subscriber: TextSubscriber, reason: str) -> None:
+    """The provider says the number opted out (replied STOP): never text it again."""
+    with transaction.atomic():
+        changed = TextSubscriber.objects.filter(pk=subscriber.pk, stopped_at=None).update(
+            stopped_at=timezone.now(), updated_at=timezone.now()
+        )
+        if changed:
+            audit_log(
+                action=actions.TEXT_SUBSCRIBER_STOP, obj=subscriber, actor="the provider", reason=reason
+            )
 
 
 def subscriber_unsubscribe(*, token: str) -> Subscriber | None:

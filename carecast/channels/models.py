@@ -110,6 +110,7 @@ class ChannelAccount(TenantModel):
         BLUESKY = "bluesky", "Bluesky"
         MASTODON = "mastodon", "Mastodon"
         NEWSLETTER = "newsletter", "Email newsletter"
+        SMS = "sms", "Text messages"
 
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"

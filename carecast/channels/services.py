@@ -7,6 +7,7 @@ worker or a repeated task finds nothing to do. Approval is checked again at send
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 from datetime import timedelta
@@ -193,6 +194,13 @@ def channel_account_create(
         raise ValidationError(
             "Give the server's address (for example https://mastodon.social).", field="endpoint"
         )
+    if network == ChannelAccount.Network.SMS:
+        endpoint = endpoint.strip() or "https://api.twilio.com"
+        if ":" not in secret or not re.match(r"^\+[1-9]\d{7,14}$", handle.strip()):
+            raise ValidationError(
+                "Give the sending number (+1...) and the account SID and auth token as SID:TOKEN.",
+                field="secret",
+            )
     if network == ChannelAccount.Network.NEWSLETTER:
         try:
             validate_email(handle.strip())

@@ -29,6 +29,7 @@ urlpatterns = [
     path("settings/crisis/", views.crisis, name="crisis"),
     path("settings/channels/", views.channel_connect, name="channel_connect"),
     path("settings/subscribers/", views.subscriber_add_view, name="subscriber_add"),
+    path("settings/text-subscribers/", views.text_subscriber_add_view, name="text_subscriber_add"),
     path("settings/channels/<int:account_id>/reconnect/", views.channel_reconnect, name="channel_reconnect"),
     path("content/<int:item_id>/channels/", views.targets, name="targets"),
     path("content/<int:item_id>/retry/", views.retry, name="retry"),

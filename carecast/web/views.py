@@ -21,7 +21,7 @@ from carecast.accounts.models import Role, User
 from carecast.accounts.permissions import Action, can, require
 from carecast.accounts.services import api_token_create, organization_update
 from carecast.audiences.models import Subscriber
-from carecast.audiences.services import subscriber_add
+from carecast.audiences.services import subscriber_add, text_subscriber_add
 from carecast.channels import profiles
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import (
@@ -663,6 +663,21 @@ def subscriber_add_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Added to the {brand.name} newsletter.")
+    return redirect("web:settings")
+
+
+@login_required
+@require_POST
+def text_subscriber_add_view(request: HttpRequest) -> HttpResponse:
+    """Add a number whose owner opted in to a brand's text messages."""
+    user = _user(request)
+    try:
+        brand = _posted_brand(request, user)
+        text_subscriber_add(actor=user, brand=brand, phone=request.POST.get("phone", ""))
+    except CarecastError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Added to the {brand.name} text messages.")
     return redirect("web:settings")
 
 

@@ -17,7 +17,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from carecast.accounts.services import api_token_create
-from carecast.audiences.models import Subscriber
+from carecast.audiences.models import Subscriber, TextSubscriber
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.compliance import services as review
 from carecast.compliance.models import PatientAuthorization, TakedownTask
@@ -217,6 +217,15 @@ CASES = {
             web(c, p, "/settings/subscribers/", "post", {"brand": w["brand"].pk, "email": "b@x.example"}), 302
         ),
         _check(not Subscriber.objects.filter(brand=w["brand"]).exists()),
+    ),
+    "text_subscriber_add": lambda c, p, w: (
+        _status(
+            web(
+                c, p, "/settings/text-subscribers/", "post", {"brand": w["brand"].pk, "phone": "+16175550148"}
+            ),
+            302,
+        ),
+        _check(not TextSubscriber.objects.filter(brand=w["brand"]).exists()),
     ),
     "channel_connect": lambda c, p, w: (
         _status(

@@ -6,6 +6,7 @@ from carecast.channels.connectors.brand_page import BrandPageConnector
 from carecast.channels.connectors.dummy import DummyConnector
 from carecast.channels.connectors.mastodon import MastodonConnector
 from carecast.channels.connectors.newsletter import NewsletterConnector
+from carecast.channels.connectors.sms import SmsConnector
 from carecast.channels.connectors.webhook import WebhookConnector
 
 CONNECTORS: dict[str, type[BaseConnector]] = {
@@ -14,6 +15,7 @@ CONNECTORS: dict[str, type[BaseConnector]] = {
     DummyConnector.name: DummyConnector,
     MastodonConnector.name: MastodonConnector,
     NewsletterConnector.name: NewsletterConnector,
+    SmsConnector.name: SmsConnector,
     WebhookConnector.name: WebhookConnector,
 }
 
