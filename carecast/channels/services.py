@@ -673,7 +673,7 @@ def publish_jobs_reconcile() -> int:
     return settled
 
 
-DISPATCH_BATCH = 500  # local jobs (brand page) claimed together: enough to share the costs
+DISPATCH_BATCH = 1000  # local jobs (brand page) claimed together: enough to share the costs
 NETWORK_BATCH = 20  # a network's jobs claimed together: a crash strands at most these (read back later)
 # Huey's scheduler moves a due task to the queue once a second and an idle worker looks every half
 # second: a dispatcher is queued this much early and then waits for the exact moment.
@@ -709,8 +709,9 @@ def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> in
     )
     if not claimed:
         return 0
-    if on_full is not None and len(claimed) >= min(limit, network_limit):
-        on_full()
+    local_claimed = sum(1 for job, _ in claimed if job.channel in local)
+    if on_full is not None and (local_claimed == limit or len(claimed) - local_claimed == network_limit):
+        on_full()  # a portion came back full: more is waiting, so another worker joins in
     done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]] = []
     limits = _app_limits()
     try:

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -39,11 +40,19 @@ def registered_actions() -> dict[str, str]:
     return dict(sorted(_ACTIONS.items()))
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _jsonable(value: Any) -> Any:
-    return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    """The value as JSON will give it back (dates as strings...); flat plain dicts pass as they are."""
+    if value is None or (isinstance(value, dict) and all(type(v) in _PLAIN for v in value.values())):
+        return value
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def entry_digest(entry: AuditEntry) -> str:
+def entry_digest(entry: Any) -> str:
+    """SHA-256 over the previous hash and the entry's content, as canonical JSON (any object with
+    the entry's attributes: a saved row, or one about to be written)."""
     content = {
         "prev": entry.prev_hash,
         "organization": entry.organization_id,
@@ -90,20 +99,19 @@ def audit_log(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
-) -> AuditEntry:
+) -> None:
     """Append one entry. Call inside the service's transaction: the change and its record commit together."""
-    record = Record(action, obj, organization, actor, before, after, reason)
-    return audit_log_many([record])[0]
+    audit_log_many([Record(action, obj, organization, actor, before, after, reason)])
 
 
-def audit_log_many(records: list[Record]) -> list[AuditEntry]:
+def audit_log_many(records: list[Record]) -> None:
     """Append entries in order under one lock of the chain head (an engine that changes hundreds of
     rows in one transaction writes their entries together)."""
     unknown = sorted({r.action for r in records} - _ACTIONS.keys())
     if unknown:
         raise UnknownAuditAction(f"{', '.join(map(repr, unknown))}: not a registered audit action")
     if not records:
-        return []
+        return
     ctx = context.current()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
@@ -114,9 +122,9 @@ def audit_log_many(records: list[Record]) -> list[AuditEntry]:
             if organization is None and r.obj is not None:
                 organization = getattr(r.obj, "organization", None)
             authenticated = r.actor is not None and getattr(r.actor, "is_authenticated", False)
-            entry = AuditEntry(
-                organization=organization,
-                actor=r.actor if authenticated else None,
+            entry = SimpleNamespace(
+                organization_id=organization.pk if organization is not None else None,
+                actor_id=r.actor.pk if authenticated else None,
                 actor_label=_actor_label(r.actor, authenticated=authenticated),
                 action=r.action,
                 object_type=r.obj._meta.label_lower if r.obj is not None else "",
@@ -135,7 +143,6 @@ def audit_log_many(records: list[Record]) -> list[AuditEntry]:
         insert_rows(AuditEntry, entries)  # ids follow the list's order, which is the chain's
         head.last_hash = prev
         head.save(update_fields=["last_hash"])
-    return entries
 
 
 @dataclass(frozen=True)
