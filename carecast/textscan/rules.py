@@ -591,7 +591,7 @@ def safety_rules(text: str, kind: str = "inbound") -> Iterable[Finding]:
         )
     for m in EMERGENCY.finditer(text):
         sentence = _sentence(text, m.start(), m.end())
-        if _PAST.search(sentence) or (kind != "inbound" and _TEACHING.search(sentence)):
+        if _PAST.search(sentence) or (kind != "inbound" and _TEACHING.search(text)):
             continue
         yield Finding(
             m.start(),

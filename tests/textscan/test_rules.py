@@ -276,3 +276,14 @@ def test_rules_hold_for_phrasings_written_differently(text, kw, label, found):
 def test_phi_context_written_differently(text, expected):
     found = {(f.label, text[f.start : f.end]) for f in scan(text, kind="inbound")}
     assert expected in found
+
+
+def test_context_turns_a_match_off_only_where_it_should():
+    teaching = "Know the signs of stroke: face drooping, arm weakness, slurred speech. Call 911."
+    assert "EMERGENCY" not in labels(teaching)  # the organisation's own teaching post
+    assert "EMERGENCY" in labels("my dad's face is drooping and his speech is slurred", kind="inbound")
+    assert "EMERGENCY" not in labels("had chest pain last year, turned out to be reflux", kind="inbound")
+    assert "SELF_HARM" not in labels("two years free from self-harm thanks to my therapist", kind="inbound")
+    assert "SELF_HARM" in labels("I keep thinking about hurting myself again", kind="inbound")
+    assert "MISINFORMATION" not in labels("is it true that vaccines cause autism?", kind="inbound")
+    assert "MISINFORMATION" in labels("vaccines cause autism and everyone knows it", kind="inbound")
