@@ -368,6 +368,22 @@ def content_item_assign(*, actor: User, item: ContentItem, owner: User) -> Conte
     return item
 
 
+def content_item_move(*, actor: User, item: ContentItem, day: date) -> ContentItem:
+    """Move an item to another day at the same local wall-clock time (across a daylight-saving change
+    too). An approved item keeps its approval; a draft just gets its new time."""
+    if item.publish_at is None:
+        raise ValidationError(f"“{item.title}” has no publish time to move.", field="day")
+    tz = item.organization.tz
+    local = item.publish_at.astimezone(tz)
+    moved = localize(datetime.combine(day, local.time().replace(tzinfo=None)), tz, field="day")
+    require_future(moved, field="day")
+    if item.status in (Status.APPROVED, Status.SCHEDULED, Status.FAILED):
+        return content_item_schedule(actor=actor, item=item, publish_at=moved)
+    return content_item_update(
+        actor=actor, item=item, title=item.title, text=item.text, alt_text=item.alt_text, publish_at=moved
+    )
+
+
 def content_items_bulk(
     *, actor: User, items: list[ContentItem], action: str, days: int = 0, owner: User | None = None
 ) -> list[ContentItem]:
@@ -382,20 +398,8 @@ def content_items_bulk(
             for item in items:
                 if item.publish_at is None:
                     raise ValidationError(f"“{item.title}” has no publish time to move.", field="items")
-                moved = item.publish_at + timedelta(days=days)
-                if item.status in (Status.APPROVED, Status.SCHEDULED, Status.FAILED):
-                    done.append(content_item_schedule(actor=actor, item=item, publish_at=moved))
-                else:
-                    done.append(
-                        content_item_update(
-                            actor=actor,
-                            item=item,
-                            title=item.title,
-                            text=item.text,
-                            alt_text=item.alt_text,
-                            publish_at=moved,
-                        )
-                    )
+                local_day = item.publish_at.astimezone(item.organization.tz).date()
+                done.append(content_item_move(actor=actor, item=item, day=local_day + timedelta(days=days)))
             return done
         if action == "assign":
             if owner is None:

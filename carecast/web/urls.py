@@ -13,6 +13,7 @@ urlpatterns = [
     path("content/<int:item_id>/submit/", views.submit, name="submit"),
     path("content/<int:item_id>/review/", views.review, name="review"),
     path("content/<int:item_id>/schedule/", views.schedule, name="schedule"),
+    path("content/<int:item_id>/move/", views.move, name="move"),
     path("content/<int:item_id>/publish-now/", views.publish_now, name="publish_now"),
     path("content/<int:item_id>/fix/", views.apply_fix, name="apply_fix"),
     path("content/<int:item_id>/override/", views.override_checks, name="override_checks"),

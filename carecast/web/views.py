@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -511,6 +511,38 @@ def schedule(request: HttpRequest, item_id: int) -> HttpResponse:
         "Scheduled." if when else "Unscheduled.",
         lambda: services.content_item_schedule(actor=user, item=item, publish_at=when),
     )
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Move an item to another day at the same local time: the calendar's "Move to" form, and where a
+    dragged item is dropped (the page's script asks for JSON)."""
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    back = request.POST.get("next", "")
+    back = back if back.startswith("/calendar/") and "//" not in back else reverse("web:calendar")
+    try:
+        day = date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        message, ok = "Choose the day to move it to.", False
+    else:
+        try:
+            moved = services.content_item_move(actor=user, item=item, day=day)
+        except CarecastError as exc:
+            message, ok = str(exc), False
+        else:
+            assert moved.publish_at is not None
+            local = moved.publish_at.astimezone(user.tenant.tz)
+            message, ok = f"“{moved.title}” moved to {local:%A %-d %B, %H:%M}.", True
+    if ok:
+        messages.success(request, message)  # shown on the next page (after the script reloads, too)
+    if wants_json:
+        return JsonResponse({"ok": ok, "message": message}, status=200 if ok else 400)
+    if not ok:
+        messages.error(request, message)
+    return redirect(back)
 
 
 @login_required

@@ -95,3 +95,39 @@
     if (!dialog.hidden && left > 0) { show(left); }
   }, 1000);
 })();
+
+// Calendar: drag a post to another day to move it there (same time of day). The "Move" form beside
+// each post does the same from the keyboard; this only adds the mouse path.
+(function () {
+  var calendar = document.querySelector("[data-calendar]");
+  if (!calendar) { return; }
+  var status = document.getElementById("calendar-status");
+  var dragged = null;
+  calendar.addEventListener("dragstart", function (event) {
+    var item = event.target.closest && event.target.closest("[data-move-url]");
+    if (!item) { return; }
+    dragged = item;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", item.getAttribute("data-move-url"));
+  });
+  calendar.addEventListener("dragover", function (event) {
+    if (dragged && event.target.closest("[data-day]")) { event.preventDefault(); }
+  });
+  calendar.addEventListener("drop", function (event) {
+    var day = event.target.closest("[data-day]");
+    if (!dragged || !day) { return; }
+    event.preventDefault();
+    var body = new FormData();
+    body.append("day", day.getAttribute("data-day"));
+    fetch(dragged.getAttribute("data-move-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": calendar.getAttribute("data-csrf"), "Accept": "application/json" },
+      body: body
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      status.textContent = data.message;
+      if (data.ok) { window.location.reload(); }
+    }).catch(function () { status.textContent = "The post could not be moved; try again."; });
+    dragged = null;
+  });
+})();

@@ -185,6 +185,10 @@ CASES = {
         _status(web(c, p, f"/content/{w['item'].pk}/schedule/", "post", {"publish_at": ""}), 404),
         _check(ContentItem.objects.get(pk=w["item"].pk).status == "scheduled"),
     ),
+    "move": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['item'].pk}/move/", "post", {"day": "2031-01-01"}), 404),
+        _check(ContentItem.objects.get(pk=w["item"].pk).publish_at.year != 2031),
+    ),
     "publish_now": lambda c, p, w: (
         _status(web(c, p, f"/content/{w['item'].pk}/publish-now/", "post"), 404),
         _check(ContentItem.objects.get(pk=w["item"].pk).publish_at > timezone.now() + timedelta(hours=1)),
