@@ -17,4 +17,7 @@ BLOG_IMPORT = register_action("blog.import", "New blog posts imported as suggest
 CADENCE_SET = register_action("cadence.set", "Weekly posting target set for a brand")
 CONTENT_ASSIGN = register_action("content.assign", "Content item handed to another author")
 CONTENT_REPEAT = register_action("content.repeat", "Repeat schedule set for a content item")
+EVERGREEN_QUEUE_SET = register_action("evergreen.queue_set", "Evergreen slots and cooldown set for a brand")
+EVERGREEN_MARK = register_action("content.evergreen", "Item added to or removed from the evergreen queue")
+EVERGREEN_SCHEDULE = register_action("evergreen.schedule", "Evergreen item scheduled for a free slot")
 CONTENT_NEXT = register_action("content.next_occurrence", "A repeating item scheduled for its next time")

@@ -48,6 +48,10 @@ class ContentItem(TenantModel):
         default=0, help_text="Publish again every this many days at the same local time (0: once)."
     )
     repeat_until = models.DateField(null=True, blank=True, help_text="The last day it may repeat on.")
+    evergreen = models.BooleanField(
+        default=False,
+        help_text="In the brand's evergreen queue: posted again in free slots, under its approval.",
+    )
     revision = models.PositiveIntegerField(default=1)
     approved_revision = models.PositiveIntegerField(null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -213,6 +217,18 @@ class BlogSuggestion(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class EvergreenQueue(TenantModel):
+    """A brand's slots for evergreen posts (weekday and local time, e.g. Tuesday 10:00) and how long
+    a post rests before it may go out again."""
+
+    brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="evergreen_queue")
+    slots = models.JSONField(default=list, help_text='[{"weekday": 1, "time": "10:00"}, ...] (0 is Monday).')
+    cooldown_days = models.PositiveSmallIntegerField(default=30)
+
+    def __str__(self) -> str:
+        return f"evergreen queue of {self.brand}"
 
 
 class CadenceTarget(TenantModel):

@@ -12,12 +12,13 @@ import feedparser
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from carecast.accounts.models import Role, User
 from carecast.accounts.permissions import Action, require
 from carecast.content import audit_actions as actions
-from carecast.content.models import BlogSuggestion, CadenceTarget, ContentItem
+from carecast.content.models import BlogSuggestion, CadenceTarget, ContentItem, EvergreenQueue
 from carecast.content.services import content_item_create
 from carecast.core.audit import audit_log
 from carecast.core.errors import InvalidTransition, ValidationError
@@ -203,3 +204,138 @@ def cadence_digest_send(*, today: date | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+# ---------------------------------------------------------------- evergreen queue
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_slots(text: str) -> list[dict[str, Any]]:
+    """ "Tue 10:00, Thu 15:30" -> [{"weekday": 1, "time": "10:00"}, ...]; a clear error otherwise."""
+    slots = []
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        words = part.split()
+        day = words[0][:3].lower() if words else ""
+        if len(words) != 2 or day not in WEEKDAYS:
+            raise ValidationError(f"“{part}”: write a day and a time, like “Tue 10:00”.", field="slots")
+        try:
+            hour, minute = (int(n) for n in words[1].split(":"))
+            assert 0 <= hour < 24 and 0 <= minute < 60
+        except (ValueError, AssertionError) as exc:
+            raise ValidationError(f"“{part}”: the time must look like 10:00.", field="slots") from exc
+        slots.append({"weekday": WEEKDAYS.index(day), "time": f"{hour:02d}:{minute:02d}"})
+    return sorted(slots, key=lambda s: (s["weekday"], s["time"]))
+
+
+def evergreen_queue_set(
+    *, actor: User, brand: Brand, slots: str, cooldown_days: int
+) -> EvergreenQueue | None:
+    """Set a brand's evergreen slots and cooldown; no slots removes the queue."""
+    require(actor, Action.CONTENT_EDIT_ANY, brand.organization)
+    parsed = parse_slots(slots)
+    if not 1 <= cooldown_days <= 365:
+        raise ValidationError("Let a post rest between 1 and 365 days.", field="cooldown_days")
+    with transaction.atomic():
+        if not parsed:
+            EvergreenQueue.objects.filter(brand=brand).delete()
+            queue = None
+        else:
+            queue, _ = EvergreenQueue.objects.update_or_create(
+                brand=brand,
+                defaults={
+                    "organization": brand.organization,
+                    "slots": parsed,
+                    "cooldown_days": cooldown_days,
+                },
+            )
+        audit_log(
+            action=actions.EVERGREEN_QUEUE_SET,
+            actor=actor,
+            obj=brand,
+            after={"slots": parsed, "cooldown_days": cooldown_days},
+        )
+    return queue
+
+
+def content_item_evergreen(*, actor: User, item: ContentItem, on: bool) -> ContentItem:
+    """Put an item in (or take it out of) its brand's evergreen queue."""
+    require(actor, Action.CONTENT_EDIT_ANY, item.organization)
+    if on and item.kind == ContentItem.Kind.REPLY:
+        raise ValidationError("A reply answers one person once; it cannot be evergreen.", field="evergreen")
+    with transaction.atomic():
+        ContentItem.objects.filter(pk=item.pk).update(evergreen=on, updated_at=timezone.now())
+        item.evergreen = on
+        audit_log(action=actions.EVERGREEN_MARK, actor=actor, obj=item, after={"evergreen": on})
+    return item
+
+
+def _slot_moments(queue: EvergreenQueue, *, after: datetime, days: int = 7) -> list[datetime]:
+    """The queue's slots in the coming `days`, at their local wall-clock time (a slot that a
+    daylight-saving change skips that day is left out)."""
+    from carecast.core.timeutil import localize
+
+    tz = queue.organization.tz
+    first = after.astimezone(tz).date()
+    moments = []
+    for offset in range(days + 1):
+        day = first + timedelta(days=offset)
+        for slot in queue.slots:
+            if slot["weekday"] != day.weekday():
+                continue
+            hour, minute = (int(n) for n in slot["time"].split(":"))
+            try:
+                moment = localize(
+                    datetime.combine(day, datetime.min.time()).replace(hour=hour, minute=minute), tz
+                )
+            except ValidationError:
+                continue
+            if moment > after:
+                moments.append(moment)
+    return sorted(moments)
+
+
+def evergreen_fill(*, now: datetime | None = None) -> int:
+    """Fill each free evergreen slot of the coming week with the brand's least recently posted
+    evergreen item that is approved (for this revision, not expiring before the slot) and has rested
+    its cooldown. Paused organisations are left alone. Returns how many items were scheduled."""
+    from django.db.models import Max
+
+    from carecast.channels.services import publish_jobs_sync
+
+    now = now or timezone.now()
+    scheduled = 0
+    queues = EvergreenQueue.objects.select_related("brand", "organization").filter(
+        organization__publishing_paused_at=None
+    )
+    for queue in queues:
+        for moment in _slot_moments(queue, after=now):
+            taken = ContentItem.objects.filter(brand=queue.brand, publish_at=moment, status=Status.SCHEDULED)
+            if taken.exists():
+                continue
+            rested = moment - timedelta(days=queue.cooldown_days)
+            candidates = (
+                ContentItem.objects.filter(
+                    brand=queue.brand,
+                    evergreen=True,
+                    status__in=[Status.PUBLISHED, Status.APPROVED],
+                    approved_revision=F("revision"),
+                )
+                .exclude(approval_expires_at__lt=moment)
+                .annotate(last_posted=Max("publish_jobs__published_at"))
+                .exclude(last_posted__gt=rested)
+                .order_by(F("last_posted").asc(nulls_first=True), "pk")
+            )
+            chosen = candidates.values_list("pk", flat=True).first()
+            if chosen is None:
+                break  # nothing rested enough for this brand this week
+            with transaction.atomic():
+                item = ContentItem.objects.select_for_update().get(pk=chosen)
+                item.publish_at, item.status = moment, Status.SCHEDULED
+                item.save(update_fields=["publish_at", "status", "updated_at"])
+                audit_log(action=actions.EVERGREEN_SCHEDULE, obj=item, after={"publish_at": moment})
+                publish_jobs_sync(item=item)
+            scheduled += 1
+    return scheduled

@@ -1,4 +1,4 @@
-"""Hourly blog import and the Monday cadence digest."""
+"""Hourly blog import and evergreen filling, and the Monday cadence digest."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from carecast.content.planning import blog_import, cadence_digest_send
+from carecast.content.planning import blog_import, cadence_digest_send, evergreen_fill
 from carecast.core.errors import ValidationError
 from carecast.core.models import Organization
 
@@ -26,3 +26,9 @@ def blog_import_periodic() -> None:
 @db_periodic_task(crontab(day_of_week="1", hour="13", minute="0"))
 def cadence_digest_periodic() -> None:
     cadence_digest_send()
+
+
+@db_periodic_task(crontab(minute="23"))
+def evergreen_fill_periodic() -> None:
+    """Every hour: fill the coming week's free evergreen slots."""
+    evergreen_fill()

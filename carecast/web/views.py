@@ -38,12 +38,14 @@ from carecast.compliance.checks import alt_text_findings, content_findings, high
 from carecast.compliance.models import PatientAuthorization
 from carecast.content import selectors, services
 from carecast.content.exchange import calendar_feed_token
-from carecast.content.models import BlogSuggestion, CadenceTarget, Campaign, ContentItem
+from carecast.content.models import BlogSuggestion, CadenceTarget, Campaign, ContentItem, EvergreenQueue
 from carecast.content.planning import (
     blog_import,
     cadence_gaps,
     cadence_networks,
     cadence_target_set,
+    content_item_evergreen,
+    evergreen_queue_set,
     suggestion_draft,
 )
 from carecast.core.errors import CarecastError, NotFound, PermissionDenied, ValidationError
@@ -177,6 +179,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "gaps": cadence_gaps(organization=org, week_start=week_start),
             "targets": CadenceTarget.objects.filter(organization=org).select_related("brand"),
             "networks": cadence_networks(),
+            "evergreen_queues": EvergreenQueue.objects.filter(organization=org).select_related("brand"),
             "channels": {
                 network: cadence_networks().get(network, network)
                 for network in ChannelAccount.objects.filter(organization=org)
@@ -191,6 +194,41 @@ def calendar(request: HttpRequest) -> HttpResponse:
                 reverse("calendar_ics", kwargs={"token": calendar_feed_token(user=user)})
             ),
         },
+    )
+
+
+@login_required
+@require_POST
+def evergreen_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    try:
+        brand = _posted_brand(request, user)
+        evergreen_queue_set(
+            actor=user,
+            brand=brand,
+            slots=request.POST.get("slots", ""),
+            cooldown_days=int(request.POST.get("cooldown_days") or 0),
+        )
+    except (CarecastError, ValueError) as exc:
+        messages.error(request, str(exc) if isinstance(exc, CarecastError) else "Give the days to rest.")
+    else:
+        messages.success(
+            request, "Evergreen slots saved; free slots of the coming week fill within the hour."
+        )
+    return redirect("web:calendar")
+
+
+@login_required
+@require_POST
+def evergreen_mark(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    on = request.POST.get("on") == "1"
+    return _run(
+        request,
+        item_id,
+        "Added to the evergreen queue." if on else "Taken out of the evergreen queue.",
+        lambda: content_item_evergreen(actor=user, item=item, on=on),
     )
 
 

@@ -22,7 +22,7 @@ from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.compliance import services as review
 from carecast.compliance.models import PatientAuthorization, TakedownTask
 from carecast.content import links, services
-from carecast.content.models import BlogSuggestion, Campaign, ContentItem
+from carecast.content.models import BlogSuggestion, Campaign, ContentItem, EvergreenQueue
 from carecast.core.models import AuditEntry
 from tests.factories import BrandFactory, OrganizationFactory, approved_item, make_user
 
@@ -206,6 +206,23 @@ CASES = {
         _status(web(c, p, "/settings/crisis/", "post", {"action": "pause", "reason": "drill"}), 302),
         _check(PublishJob.objects.get(pk=w["job"].pk).status == "scheduled"),  # B's posts are untouched
         web(c, p, "/settings/crisis/", "post", {"action": "resume", "confirm": "on"}),
+    ),
+    "evergreen_queue": lambda c, p, w: (
+        _status(
+            web(
+                c,
+                p,
+                "/calendar/evergreen/",
+                "post",
+                {"brand": w["brand"].pk, "slots": "Tue 10:00", "cooldown_days": 7},
+            ),
+            302,
+        ),
+        _check(not EvergreenQueue.objects.filter(brand=w["brand"]).exists()),
+    ),
+    "evergreen_mark": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['item'].pk}/evergreen/", "post", {"on": "1"}), 404),
+        _check(not ContentItem.objects.get(pk=w["item"].pk).evergreen),
     ),
     "cadence": lambda c, p, w: (
         _status(web(c, p, "/calendar/cadence/", "post", {"brand": w["brand"].pk, "posts_per_week": 9}), 302),
