@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from carecast.audiences.public import unsubscribe
+from carecast.audiences.public import text_inbound, unsubscribe
 from carecast.compliance.public import policy_page
 from carecast.core.views import healthz
 from carecast.web.planning import calendar_ics, short_link
@@ -16,6 +16,7 @@ urlpatterns = [
     path("l/<slug:code>", short_link, name="short_link"),
     path("ical/<str:token>.ics", calendar_ics, name="calendar_ics"),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
+    path("sms/inbound/<int:account_id>/", text_inbound, name="text_inbound"),
     path("policies/<slug:org_slug>/<slug:kind>/", policy_page, name="policy"),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -46,7 +46,17 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
-ALLOWED_WITHOUT_2FA = ("/accounts/", "/static/", "/healthz", "/b/", "/l/", "/policies/", "/ical/", "/u/")
+ALLOWED_WITHOUT_2FA = (
+    "/accounts/",
+    "/static/",
+    "/healthz",
+    "/b/",
+    "/l/",
+    "/policies/",
+    "/ical/",
+    "/u/",
+    "/sms/inbound/",
+)
 
 
 class TwoFactorRequiredMiddleware:

@@ -8,3 +8,6 @@ TEXT_SUBSCRIBER_ADD = register_action(
 TEXT_SUBSCRIBER_STOP = register_action(
     "text_subscriber.stop", "Text-message subscriber opted out (replied STOP)"
 )
+TEXT_SUBSCRIBER_START = register_action(
+    "text_subscriber.start", "Text-message subscriber opted back in (replied START)"
+)

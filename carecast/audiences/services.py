@@ -98,3 +98,25 @@ def subscriber_unsubscribe(*, token: str) -> Subscriber | None:
             subscriber.save(update_fields=["unsubscribed_at", "updated_at"])
             audit_log(action=actions.SUBSCRIBER_UNSUBSCRIBE, obj=subscriber, actor="the subscriber")
     return subscriber
+
+
+STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"})
+START_WORDS = frozenset({"start", "unstop", "yes"})
+
+
+def text_reply_received(*, brand: Brand, phone: str, body: str) -> str:
+    """A text someone sent to the brand's number: STOP (and the other carrier keywords) opts the
+    number out at once; START opts it back in. Returns what happened ("stopped", "started", "")."""
+    word = body.strip().lower().rstrip(".!")
+    subscriber = TextSubscriber.objects.filter(brand=brand, phone_digest=address_digest(phone)).first()
+    if subscriber is None:
+        return ""
+    if word in STOP_WORDS:
+        text_subscriber_stop(subscriber=subscriber, reason=f"replied {word.upper()}")
+        return "stopped"
+    if word in START_WORDS and subscriber.stopped_at is not None:
+        with transaction.atomic():
+            TextSubscriber.objects.filter(pk=subscriber.pk).update(stopped_at=None, updated_at=timezone.now())
+            audit_log(action=actions.TEXT_SUBSCRIBER_START, obj=subscriber, actor="the subscriber")
+        return "started"
+    return ""

@@ -44,6 +44,7 @@ PUBLIC = {  # served to anyone by design, or part of signing in
     "short_link",
     "calendar_ics",
     "unsubscribe",
+    "text_inbound",
     "policy",
     "api-root",
     "api-schema",

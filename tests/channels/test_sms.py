@@ -225,3 +225,30 @@ def test_settings_adds_a_number(client, people, brand):
     client.post("/settings/text-subscribers/", {"brand": brand.pk, "phone": "+16175550148"})
     client.post("/settings/text-subscribers/", {"brand": brand.pk, "phone": "call me maybe"})
     assert TextSubscriber.objects.filter(brand=brand).count() == 1
+
+
+def _signed(client, settings, account, params, token=TOKEN):
+    from carecast.audiences.public import _twilio_signature
+
+    path = f"/sms/inbound/{account.pk}/"
+    signature = _twilio_signature(f"{settings.SITE_URL}{path}", params, token)
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def test_contract_a_stop_reply_opts_the_number_out_at_once_and_start_back_in(
+    client, settings, people, brand, provider, account
+):
+    (number,) = _numbers(people, brand, "+16175550148")
+    params = {"From": "+16175550148", "To": FROM, "Body": "Stop", "MessageSid": "SM" + "1" * 32}
+    assert _signed(client, settings, account, params, token="not-the-token").status_code == 403
+    assert TextSubscriber.objects.get(pk=number.pk).stopped_at is None  # a forged STOP changes nothing
+    answer = _signed(client, settings, account, params)
+    assert answer.status_code == 200 and answer.content == b"<Response/>"
+    assert TextSubscriber.objects.get(pk=number.pk).stopped_at is not None
+    assert AuditEntry.objects.filter(action="text_subscriber.stop").count() == 1
+    _due_job(people, brand, account)
+    publish_due_jobs()
+    assert provider["sent"] == []  # nobody left to text
+    _signed(client, settings, account, {**params, "Body": "START"})
+    assert TextSubscriber.objects.get(pk=number.pk).stopped_at is None
+    assert client.post("/sms/inbound/999999/", params).status_code == 404
