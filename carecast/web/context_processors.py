@@ -10,6 +10,7 @@ from carecast.accounts.middleware import idle_timeout_seconds
 NAV = [
     ("calendar", "Calendar", "web:calendar"),
     ("create", "Create", "web:create"),
+    ("library", "Library", "web:library"),
     ("reviews", "Reviews", "web:reviews"),
     ("inbox", "Inbox", "web:section"),
     ("listening", "Listening", "web:section"),

@@ -35,7 +35,7 @@ from carecast.channels.services import (
 )
 from carecast.compliance import services as reviewing
 from carecast.compliance.checks import alt_text_findings, content_findings, highlight, unresolved_blocks
-from carecast.compliance.models import PatientAuthorization
+from carecast.compliance.models import FastTrackTemplate, PatientAuthorization
 from carecast.content import selectors, services
 from carecast.content.exchange import calendar_feed_token
 from carecast.content.models import BlogSuggestion, CadenceTarget, Campaign, ContentItem, EvergreenQueue
@@ -195,6 +195,39 @@ def calendar(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def library(request: HttpRequest) -> HttpResponse:
+    """What to start from: the organisation's evergreen posts and its pre-approved templates."""
+    user = _user(request)
+    return render(
+        request,
+        "web/library.html",
+        {
+            "evergreen": selectors.content_items_visible(user=user)
+            .filter(evergreen=True)
+            .select_related("brand")
+            .order_by("title"),
+            "templates": FastTrackTemplate.objects.filter(organization_id=user.tenant_id, active=True),
+            "can_create": can(user, Action.CONTENT_CREATE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def library_copy(request: HttpRequest, item_id: int) -> HttpResponse:
+    """A new draft from a library post, for the person to adapt; it needs its own review."""
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    try:
+        copy = services.content_item_duplicate(actor=user, item=item)
+    except CarecastError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:library")
+    messages.success(request, f"A new draft from “{item.title}”: adapt it, then send it for review.")
+    return redirect("web:edit", item_id=copy.pk)
 
 
 @login_required

@@ -208,6 +208,11 @@ CASES = {
         _check(PublishJob.objects.get(pk=w["job"].pk).status == "scheduled"),  # B's posts are untouched
         web(c, p, "/settings/crisis/", "post", {"action": "resume", "confirm": "on"}),
     ),
+    "library": lambda c, p, w: _absent(web(c, p, "/library/"), w["item"].title),
+    "library_copy": lambda c, p, w: (
+        _status(web(c, p, f"/library/{w['item'].pk}/copy/", "post"), 404),
+        _check(not ContentItem.objects.filter(title__startswith="Copy of").exists()),
+    ),
     "evergreen_queue": lambda c, p, w: (
         _status(
             web(

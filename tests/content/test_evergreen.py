@@ -117,3 +117,23 @@ def test_the_calendar_sets_slots_and_the_item_page_adds_a_post(client, people, b
     client.force_login(people["contributor"])
     client.post(f"/content/{item.pk}/evergreen/", {"on": "0"})
     assert ContentItem.objects.get(pk=item.pk).evergreen  # only strategists and admins decide
+
+
+def test_the_library_lists_evergreen_posts_and_starts_a_new_draft_from_one(client, people, brand):
+    item = approved_item(author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand)
+    other = approved_item(author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand)
+    ContentItem.objects.filter(pk=other.pk).update(title="Not evergreen")
+    planning.content_item_evergreen(actor=people["strategist"], item=item, on=True)
+    client.force_login(people["contributor"])
+    page = client.get("/library/").content.decode()
+    assert item.title in page and "Not evergreen" not in page
+    answer = client.post(f"/library/{item.pk}/copy/")
+    copy = ContentItem.objects.exclude(pk__in=[item.pk, other.pk]).get()
+    assert answer["Location"] == f"/content/{copy.pk}/edit/"
+    assert (copy.status, copy.text, copy.author, copy.evergreen) == (
+        "draft",
+        item.text,
+        people["contributor"],
+        False,
+    )
+    assert ContentItem.objects.get(pk=item.pk).status == "approved"  # the original is untouched

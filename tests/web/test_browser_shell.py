@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NAV = {
     "Calendar": "Calendar",
     "Create": "Create a post",
+    "Library": "Content library",
     "Reviews": "Reviews",
     "Inbox": None,
     "Listening": None,
