@@ -111,6 +111,12 @@ class ChannelAccount(TenantModel):
         MASTODON = "mastodon", "Mastodon"
         NEWSLETTER = "newsletter", "Email newsletter"
         SMS = "sms", "Text messages"
+        FACEBOOK = "facebook", "Facebook Page"
+        INSTAGRAM = "instagram", "Instagram business account"
+        LINKEDIN = "linkedin", "LinkedIn Page"
+        X = "x", "X"
+        YOUTUBE = "youtube", "YouTube"
+        GOOGLE_BUSINESS = "google_business", "Google Business Profile"
 
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"
@@ -126,6 +132,10 @@ class ChannelAccount(TenantModel):
     external_id = models.CharField(max_length=200, blank=True, help_text="The network's id (a Bluesky DID).")
     secret = EncryptedTextField(blank=True, help_text="Token, app password or signing key (encrypted).")
     session = EncryptedTextField(blank=True, help_text="The network's current session tokens (encrypted).")
+    refresh_token = EncryptedTextField(blank=True, help_text="OAuth refresh token (encrypted).")
+    token_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the OAuth access token (kept in `secret`) stops working."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
     status_message = models.CharField(max_length=300, blank=True)
     rate_limited_until = models.DateTimeField(
