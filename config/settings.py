@@ -192,6 +192,12 @@ CARECAST_SECRET_KEYS = env.list("CARECAST_SECRET_KEYS", default=[])
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=8 * 1024 * 1024)
 # A job left `publishing` this long is taken to belong to a dead worker (and read back from the network).
 PUBLISH_STUCK_AFTER_SECONDS = env.int("PUBLISH_STUCK_AFTER_SECONDS", default=300)
+# Media library limits (docs/library.md): videos up to this size and length; each side of an
+# image or video between the minimum and maximum pixels.
+MEDIA_VIDEO_MAX_BYTES = env.int("MEDIA_VIDEO_MAX_BYTES", default=200 * 1024 * 1024)
+MEDIA_VIDEO_MAX_SECONDS = env.int("MEDIA_VIDEO_MAX_SECONDS", default=600)
+MEDIA_MAX_DIMENSION = env.int("MEDIA_MAX_DIMENSION", default=8192)
+MEDIA_MIN_DIMENSION = env.int("MEDIA_MIN_DIMENSION", default=16)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
 # --- files -------------------------------------------------------------------------------------

@@ -336,7 +336,10 @@ def _claim_batch(portions: list[tuple[Any, int]]) -> list[tuple[PublishJob, Publ
             status=Job.PUBLISHING, attempt_count=F("attempt_count") + 1, updated_at=now
         )
         claimed = list(
-            PublishJob.objects.filter(pk__in=ids).select_related("account", "content_item").order_by("pk")
+            PublishJob.objects.filter(pk__in=ids)
+            .select_related("account", "content_item")
+            .prefetch_related("content_item__asset_links__asset")
+            .order_by("pk")
         )
     orgs = Organization.objects.in_bulk({job.organization_id for job in claimed})
     for job in claimed:
@@ -403,7 +406,8 @@ def _send(
     problem = _send_time_problem(job, item)
     if problem:
         return _settle(job, attempt, item, Job.CANCELLED, f"Not published: {problem}.")
-    too_big = profiles.problems(item.text, job.channel, images=1 if item.image else 0)
+    payload = _payload(item)
+    too_big = profiles.problems(item.text, job.channel, images=len(payload.media))
     if too_big:
         return _settle(job, attempt, item, Job.FAILED, f"{too_big[0]} Shorten it, then retry.")
     account = job.account
@@ -423,7 +427,6 @@ def _send(
     if app_until is not None and app_until > timezone.now():
         wait = app_until - timezone.now()
         return _retry(job, attempt, item, "waiting for the network's limit on carecast", wait, counts=False)
-    payload = _payload(item)
     try:
         if connector.transactional:
             with transaction.atomic():
@@ -475,12 +478,18 @@ def _send(
     return _published(job, attempt, item, result)
 
 
+def _media(item: ContentItem) -> tuple[Media, ...]:
+    """The item's own image, then the library images and videos attached to it, in their order."""
+    media = [Media(path=item.image.name or "", alt_text=item.alt_text)] if item.image else []
+    media += [
+        Media(path=link.asset.file.name or "", alt_text=link.asset.alt_text, kind=link.asset.kind)
+        for link in item.asset_links.all()
+    ]
+    return tuple(media)
+
+
 def _payload(item: ContentItem) -> Payload:
-    return Payload(
-        text=item.text,
-        media=(Media(path=item.image.name or "", alt_text=item.alt_text),) if item.image else (),
-        reply_to=item.reply_to,
-    )
+    return Payload(text=item.text, media=_media(item), reply_to=item.reply_to)
 
 
 def _published(

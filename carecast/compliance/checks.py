@@ -34,14 +34,34 @@ def content_findings(item: ContentItem) -> list[Finding]:
 
 def alt_text_findings(item: ContentItem) -> list[Finding]:
     """The alt text is published too: PHI in it blocks like PHI in the post (spans refer to the alt text)."""
-    if not item.alt_text:
-        return []
-    found = scan(item.alt_text, kind="inbound", policy=policy_for(item.organization))
-    return [
-        replace(f, rule=f"alt_text.{f.rule}", reason=f"In the alt text: {f.reason}")
-        for f in found
-        if f.rule.startswith("phi.")
-    ]
+    policy = policy_for(item.organization)
+    found = []
+    if item.alt_text:
+        found = [
+            replace(f, rule=f"alt_text.{f.rule}", reason=f"In the alt text: {f.reason}")
+            for f in scan(item.alt_text, kind="inbound", policy=policy)
+            if f.rule.startswith("phi.")
+        ]
+    if item.pk is None:
+        return found
+    # Library assets attached to the item publish their alt text and captions too.
+    for link in item.asset_links.select_related("asset"):
+        asset = link.asset
+        for what, text in (("alt text", asset.alt_text), ("captions", asset.caption)):
+            if text:
+                found += [
+                    replace(
+                        f,
+                        rule=f"asset.{f.rule}",
+                        reason=f"In the {what} of “{asset.name}”: {f.reason}",
+                        start=0,
+                        end=0,
+                        fix=None,
+                    )
+                    for f in scan(text, kind="inbound", policy=policy)
+                    if f.rule.startswith("phi.")
+                ]
+    return found
 
 
 def blocking(findings: list[Finding]) -> list[Finding]:

@@ -223,6 +223,11 @@ def content_item_submit(*, actor: User, item: ContentItem) -> ContentItem:
             raise ValidationError(
                 "The publish time has passed; choose a new time before submitting.", field="publish_at"
             )
+        from carecast.content.library import assets_missing_text
+
+        missing = assets_missing_text(item)
+        if missing:
+            raise ValidationError(missing, field="assets")
         blocks = unresolved_blocks(item)
         if blocks:
             labels = ", ".join(sorted({f.label.replace("_", " ").lower() for f in blocks}))

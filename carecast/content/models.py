@@ -248,3 +248,86 @@ class CadenceTarget(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.brand} {self.network or 'any channel'}: {self.posts_per_week} a week"
+
+
+class MediaAsset(TenantModel):
+    """An image or video in the organisation's library, checked on upload and reusable across items."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=200, help_text="For your team, to find it again; not published.")
+    file = models.FileField(upload_to="library/%Y/%m/")
+    file_format = models.CharField(max_length=10, help_text="jpg, png, gif, webp, mp4, mov or webm.")
+    alt_text = models.CharField(max_length=1000, blank=True)
+    caption = models.TextField(blank=True, help_text="Captions or a transcript; required for video.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    duration_seconds = models.FloatField(null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def missing(self) -> str:
+        """What must be written before an item using this asset can go to review ('' when nothing)."""
+        if not self.alt_text.strip():
+            return "alt text"
+        if self.kind == self.Kind.VIDEO and not self.caption.strip():
+            return "captions"
+        return ""
+
+
+class ContentItemAsset(models.Model):
+    """A library asset attached to an item (an item may use several; an asset many items)."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="asset_links")
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="uses")
+    position = models.PositiveSmallIntegerField(default=0)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["item", "asset"], name="asset_once_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.asset} on {self.item}"
+
+
+class ContentTemplate(TenantModel):
+    """A reusable starting point: evergreen text with {variables}, or a pre-approved fast-track message."""
+
+    class Kind(models.TextChoices):
+        EVERGREEN = "evergreen", "Evergreen"
+        PRE_APPROVED = "pre_approved", "Pre-approved"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.EVERGREEN)
+    name = models.CharField(max_length=120)
+    text = models.TextField(help_text="Use {variable} for the parts that change, e.g. {site}.")
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    channels = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    fast_track = models.ForeignKey(
+        "compliance.FastTrackTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="library_entries",
+        help_text="Pre-approved templates are fast-track templates; approval follows the fast-track rules.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

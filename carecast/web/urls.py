@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carecast.web import planning, views
+from carecast.web import library, planning, views
 
 app_name = "web"
 urlpatterns = [
@@ -20,6 +20,12 @@ urlpatterns = [
     path("calendar/cadence/", views.cadence, name="cadence"),
     path("library/", views.library, name="library"),
     path("library/<int:item_id>/copy/", views.library_copy, name="library_copy"),
+    path("library/media/", library.media_library, name="media_library"),
+    path("library/media/<int:asset_id>/", library.media_asset, name="media_asset"),
+    path("library/media/<int:asset_id>/file", library.media_file, name="media_file"),
+    path("library/templates/", library.content_templates, name="content_templates"),
+    path("library/templates/<int:template_id>/use/", library.template_use, name="template_use"),
+    path("content/<int:item_id>/assets/", library.item_assets, name="item_assets"),
     path("calendar/evergreen/", views.evergreen_queue, name="evergreen_queue"),
     path("content/<int:item_id>/evergreen/", views.evergreen_mark, name="evergreen_mark"),
     path("suggestions/", views.suggestions, name="suggestions"),

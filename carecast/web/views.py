@@ -38,7 +38,15 @@ from carecast.compliance.checks import alt_text_findings, content_findings, high
 from carecast.compliance.models import FastTrackTemplate, PatientAuthorization
 from carecast.content import selectors, services
 from carecast.content.exchange import calendar_feed_token
-from carecast.content.models import BlogSuggestion, CadenceTarget, Campaign, ContentItem, EvergreenQueue
+from carecast.content.models import (
+    BlogSuggestion,
+    CadenceTarget,
+    Campaign,
+    ContentItem,
+    ContentTemplate,
+    EvergreenQueue,
+    MediaAsset,
+)
 from carecast.content.planning import (
     blog_import,
     cadence_gaps,
@@ -210,6 +218,9 @@ def library(request: HttpRequest) -> HttpResponse:
             .select_related("brand")
             .order_by("title"),
             "templates": FastTrackTemplate.objects.filter(organization_id=user.tenant_id, active=True),
+            "content_templates": ContentTemplate.objects.filter(
+                organization_id=user.tenant_id, active=True, kind=ContentTemplate.Kind.EVERGREEN
+            )[:50],
             "can_create": can(user, Action.CONTENT_CREATE),
         },
     )
@@ -441,6 +452,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
                 if p.limit is not None
             ],
             "targeted": set(item.publish_targets.values_list("account_id", flat=True)),
+            "library_assets": MediaAsset.objects.filter(organization_id=user.tenant_id)[:200],
             **_checks_context(user, item),
             "can_decide": bool(
                 current and item.status == "in_review" and reviewing.can_review_step(user, current.step, item)

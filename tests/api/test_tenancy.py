@@ -21,8 +21,8 @@ from carecast.audiences.models import Subscriber, TextSubscriber
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.compliance import services as review
 from carecast.compliance.models import PatientAuthorization, TakedownTask
-from carecast.content import links, services
-from carecast.content.models import BlogSuggestion, Campaign, ContentItem, EvergreenQueue
+from carecast.content import library, links, services
+from carecast.content.models import BlogSuggestion, Campaign, ContentItem, EvergreenQueue, MediaAsset
 from carecast.core.models import AuditEntry
 from tests.factories import BrandFactory, OrganizationFactory, approved_item, make_user
 
@@ -102,7 +102,13 @@ def world(people, brand, later):
         organization=org_b, authorization=auth, item=item, channel="brand_page"
     )
     links.tracked_link_create(actor=b["strategist"], destination="https://b.example/", campaign=campaign)
+    asset = library.media_asset_upload(
+        actor=b["contributor"], upload=_png(), name="B asset", alt_text="B alt"
+    )
+    template = library.content_template_save(actor=b["strategist"], name="B template", text="B {x}")
     return {
+        "asset": asset,
+        "template": template,
         "org": org_b,
         "brand": brand_b,
         "people": b,
@@ -208,7 +214,28 @@ CASES = {
         _check(PublishJob.objects.get(pk=w["job"].pk).status == "scheduled"),  # B's posts are untouched
         web(c, p, "/settings/crisis/", "post", {"action": "resume", "confirm": "on"}),
     ),
-    "library": lambda c, p, w: _absent(web(c, p, "/library/"), w["item"].title),
+    "library": lambda c, p, w: _absent(web(c, p, "/library/"), w["item"].title, "B template"),
+    "media_library": lambda c, p, w: _absent(web(c, p, "/library/media/"), "B asset", "B alt"),
+    "media_asset": lambda c, p, w: (
+        _status(web(c, p, f"/library/media/{w['asset'].pk}/"), 404),
+        _status(web(c, p, f"/library/media/{w['asset'].pk}/", "post", {"alt_text": "A says"}), 404),
+        _check(MediaAsset.objects.get(pk=w["asset"].pk).alt_text == "B alt"),
+    ),
+    "media_file": lambda c, p, w: _status(web(c, p, f"/library/media/{w['asset'].pk}/file"), 404),
+    "item_assets": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['draft'].pk}/assets/", "post", {"asset": w["asset"].pk}), 404),
+        web(c, p, f"/content/{w['a_item'].pk}/assets/", "post", {"asset": w["asset"].pk}),
+        _check(not w["a_item"].asset_links.exists() and not w["asset"].uses.exists()),
+    ),
+    "content_templates": lambda c, p, w: _absent(web(c, p, "/library/templates/"), "B template"),
+    "template_use": lambda c, p, w: (
+        _status(web(c, p, f"/library/templates/{w['template'].pk}/use/"), 404),
+        _status(
+            web(c, p, f"/library/templates/{w['template'].pk}/use/", "post", {"title": "T", "var_x": "y"}),
+            404,
+        ),
+        _check(not ContentItem.objects.filter(text="B y").exists()),
+    ),
     "library_copy": lambda c, p, w: (
         _status(web(c, p, f"/library/{w['item'].pk}/copy/", "post"), 404),
         _check(not ContentItem.objects.filter(title__startswith="Copy of").exists()),

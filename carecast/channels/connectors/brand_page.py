@@ -18,7 +18,7 @@ class BrandPageConnector(BaseConnector):
     local = True
 
     def publish(self, job: PublishJob, payload: Payload) -> PublishResult:
-        media = payload.media[0] if payload.media else None
+        media = next((m for m in payload.media if m.kind == "image"), None)  # the page shows one image
         post, _ = BrandPagePost.objects.get_or_create(
             job=job,
             defaults={
