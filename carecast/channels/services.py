@@ -45,7 +45,9 @@ from carecast.channels.models import (
     PublishTarget,
     PublishWakeup,
 )
+from carecast.content import variants
 from carecast.content.models import ContentItem
+from carecast.content.variants import content_item_variants_sync
 from carecast.core.audit import Record, audit_log, audit_log_many
 from carecast.core.bulk import insert_rows, update_rows
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
@@ -145,7 +147,10 @@ def publish_target_set(*, actor: User, item: ContentItem, accounts: list[Channel
     for account in accounts:
         if item.kind == ContentItem.Kind.REPLY and not CONNECTORS[account.network].supports_replies:
             raise ValidationError(f"{account.name}: this channel cannot post replies.", field="account")
-        too_big = profiles.problems(item.text, account.network, images=1 if item.image else 0)
+        # Other posts get a version fitted to each channel; a reply goes as it is written.
+        too_big = item.kind == ContentItem.Kind.REPLY and profiles.problems(
+            item.text, account.network, images=1 if item.image else 0
+        )
         if too_big:
             raise ValidationError(f"{account.name}: {too_big[0]}", field="account")
     with transaction.atomic():
@@ -161,7 +166,9 @@ def publish_target_set(*, actor: User, item: ContentItem, accounts: list[Channel
             before={"accounts": before},
             after={"accounts": sorted(a.pk for a in accounts)},
         )
-        publish_jobs_sync(item=ContentItem.objects.select_for_update().get(pk=item.pk))
+        locked = ContentItem.objects.select_for_update().get(pk=item.pk)
+        content_item_variants_sync(actor=actor, item=locked)
+        publish_jobs_sync(item=locked)
     return item
 
 
@@ -338,7 +345,7 @@ def _claim_batch(portions: list[tuple[Any, int]]) -> list[tuple[PublishJob, Publ
         claimed = list(
             PublishJob.objects.filter(pk__in=ids)
             .select_related("account", "content_item")
-            .prefetch_related("content_item__asset_links__asset")
+            .prefetch_related("content_item__asset_links__asset", "content_item__variants")
             .order_by("pk")
         )
     orgs = Organization.objects.in_bulk({job.organization_id for job in claimed})
@@ -406,8 +413,8 @@ def _send(
     problem = _send_time_problem(job, item)
     if problem:
         return _settle(job, attempt, item, Job.CANCELLED, f"Not published: {problem}.")
-    payload = _payload(item)
-    too_big = profiles.problems(item.text, job.channel, images=len(payload.media))
+    payload = _payload(item, job.channel)
+    too_big = variants.problems(payload.text, payload.thread, job.channel, images=len(payload.media))
     if too_big:
         return _settle(job, attempt, item, Job.FAILED, f"{too_big[0]} Shorten it, then retry.")
     account = job.account
@@ -488,8 +495,15 @@ def _media(item: ContentItem) -> tuple[Media, ...]:
     return tuple(media)
 
 
-def _payload(item: ContentItem) -> Payload:
-    return Payload(text=item.text, media=_media(item), reply_to=item.reply_to)
+def _payload(item: ContentItem, network: str = "") -> Payload:
+    """What goes to `network`: the item's version for it (a person's, or the automatic one), else the
+    master text (a reply, or an item from before channel versions)."""
+    variant = variants.for_network(item, network) if network else None
+    if variant is None:
+        return Payload(text=item.text, media=_media(item), reply_to=item.reply_to)
+    return Payload(
+        text=variant.text, thread=tuple(variant.thread), media=_media(item), reply_to=item.reply_to
+    )
 
 
 def _published(
@@ -665,7 +679,7 @@ def publish_jobs_reconcile() -> int:
     ):
         connector = get_connector(job.channel)
         try:
-            found = connector.lookup(job, _payload(job.content_item))
+            found = connector.lookup(job, _payload(job.content_item, job.channel))
         except NotImplementedError:
             continue  # a person must check this network by hand
         except Exception:
@@ -970,6 +984,6 @@ def content_item_retry(*, actor: User, item: ContentItem) -> PublishJob:
 
 def _absent_on_network(job: PublishJob) -> bool:
     try:
-        return get_connector(job.channel).lookup(job, _payload(job.content_item)) is None
+        return get_connector(job.channel).lookup(job, _payload(job.content_item, job.channel)) is None
     except Exception:
         return False

@@ -8,10 +8,13 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from carecast import textscan
+from carecast.channels.profiles import PROFILES
 from carecast.content.models import ContentItem
+from carecast.content.variants import variant_texts
 from carecast.core.models import Organization
 from carecast.textscan import Finding, Media, Policy, Severity, scan
 
@@ -24,12 +27,28 @@ def policy_for(org: Organization) -> Policy:
 
 
 def content_findings(item: ContentItem) -> list[Finding]:
-    """Everything textscan says about the item's current text, alt text and image."""
+    """Everything textscan says about the item's current text, alt text and image, and about each
+    channel's version where it says something the master text does not (spans there are not marked)."""
     policy = policy_for(item.organization)
     media = (Media(name="image", alt_text=item.alt_text),) if item.image else ()
     if item.kind == ContentItem.Kind.REPLY:
         return scan(item.text, kind="reply", context=item.reply_context, policy=policy, media=media)
-    return scan(item.text, kind="post", policy=policy, media=media)
+    found = scan(item.text, kind="post", policy=policy, media=media)
+    if item.pk is None:
+        return found
+    seen = {(f.rule, item.text[f.start : f.end]) for f in found}
+    # carecast's own short links carry a random code; their destinations were checked when made.
+    own_links = f"{settings.SITE_URL.rstrip('/')}/l/"
+    for network, text in variant_texts(item):
+        if text == item.text:
+            continue
+        for f in scan(text, kind="post", policy=policy, media=media):
+            if (f.rule, text[f.start : f.end]) in seen or text[f.start : f.end].startswith(own_links):
+                continue
+            seen.add((f.rule, text[f.start : f.end]))
+            label = PROFILES[network].label if network in PROFILES else network
+            found.append(replace(f, reason=f"In the {label} version: {f.reason}", start=0, end=0, fix=None))
+    return found
 
 
 def alt_text_findings(item: ContentItem) -> list[Finding]:
@@ -112,6 +131,7 @@ def clean_fingerprint(item: ContentItem) -> str:
         item.alt_text,
         bool(item.image),
         item.reply_context,
+        variant_texts(item) if item.pk else [],
         org.kind,
         org.disclaimer,
         org.phi_allow_list,

@@ -27,3 +27,5 @@ MEDIA_ATTACH = register_action("media.attach", "Library asset attached to a cont
 MEDIA_DETACH = register_action("media.detach", "Library asset removed from a content item")
 TEMPLATE_SAVE = register_action("content_template.save", "Content template added to the library or changed")
 TEMPLATE_USE = register_action("content_template.use", "Content item started from a library template")
+VARIANT_EDIT = register_action("content.variant_edit", "A channel's version of an item written by hand")
+VARIANT_RESET = register_action("content.variant_reset", "A channel's version of an item back to automatic")

@@ -27,9 +27,8 @@ from carecast.content.models import (
 )
 from carecast.content.services import (
     _require_author,
-    _save_revision,
-    _sync_publishing,
     content_item_create,
+    content_item_revise,
 )
 from carecast.core.audit import audit_log
 from carecast.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
@@ -115,7 +114,7 @@ def media_asset_update(
         if text_changed:
             for link in asset.uses.select_related("item"):
                 if link.item.status != Status.PUBLISHED:
-                    _new_revision(link.item, actor)
+                    content_item_revise(actor=actor, item=link.item)
         audit_log(
             action=actions.MEDIA_UPDATE,
             actor=actor,
@@ -145,19 +144,6 @@ def access_media_asset(*, user: User, asset_id: int) -> MediaAsset:
         raise NotFound("No such asset in your library.") from exc
 
 
-def _new_revision(item: ContentItem, actor: User) -> None:
-    """What is published changed: a new revision, and any approval ends (as content_item_update does)."""
-    item = ContentItem.objects.select_for_update().get(pk=item.pk)
-    item.revision += 1
-    item.approved_revision = None
-    item.approved_by = None
-    item.approved_at = None
-    item.status = Status.DRAFT
-    item.save()
-    _save_revision(item, actor)
-    _sync_publishing(item)
-
-
 def content_item_attach_asset(*, actor: User, item: ContentItem, asset: MediaAsset) -> ContentItemAsset:
     require(actor, Action.CONTENT_CREATE, item.organization)
     _require_author(actor, item)
@@ -172,7 +158,7 @@ def content_item_attach_asset(*, actor: User, item: ContentItem, asset: MediaAss
         if count >= MAX_ASSETS_PER_ITEM:
             raise ValidationError(f"An item can have at most {MAX_ASSETS_PER_ITEM} assets.", field="asset")
         link = ContentItemAsset.objects.create(item=item, asset=asset, position=count, added_by=actor)
-        _new_revision(item, actor)
+        content_item_revise(actor=actor, item=item)
         audit_log(action=actions.MEDIA_ATTACH, actor=actor, obj=item, after={"asset": asset.pk})
     return link
 
@@ -186,7 +172,7 @@ def content_item_detach_asset(*, actor: User, item: ContentItem, asset: MediaAss
         deleted, _ = item.asset_links.filter(asset=asset).delete()
         if not deleted:
             raise ValidationError(f"“{asset.name}” is not attached to this item.", field="asset")
-        _new_revision(item, actor)
+        content_item_revise(actor=actor, item=item)
         audit_log(action=actions.MEDIA_DETACH, actor=actor, obj=item, before={"asset": asset.pk})
 
 

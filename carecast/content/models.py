@@ -331,3 +331,26 @@ class ContentTemplate(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChannelVariant(models.Model):
+    """The item's version for one network: made from the master text, or written by a person (`edited`)."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="variants")
+    network = models.CharField(max_length=40)
+    text = models.TextField()
+    thread = models.JSONField(
+        default=list, blank=True, help_text="Follow-up parts, where the network threads."
+    )
+    edited = models.BooleanField(
+        default=False, help_text="Written by a person: kept when the master changes."
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="What the automatic fitting did.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item", "network"]
+        constraints = [models.UniqueConstraint(fields=["item", "network"], name="one_variant_per_network")]
+
+    def __str__(self) -> str:
+        return f"{self.item} for {self.network}"

@@ -95,6 +95,27 @@ def _sync_publishing(item: ContentItem) -> None:
     publish_jobs_sync(item=item)
 
 
+def content_item_revise(*, actor: User, item: ContentItem) -> ContentItem:
+    """Something published with the item changed outside its text (a channel's version, an attached
+    asset): a new revision, and any approval ends, as with an edit of the text."""
+    item = ContentItem.objects.select_for_update().get(pk=item.pk)
+    item.revision += 1
+    item.approved_revision = None
+    item.approved_by = None
+    item.approved_at = None
+    item.status = Status.DRAFT
+    item.save()
+    _save_revision(item, actor)
+    _sync_publishing(item)
+    return item
+
+
+def content_item_variants_sync(*, actor: User, item: ContentItem) -> None:
+    from carecast.content.variants import content_item_variants_sync as sync  # variants build on this module
+
+    sync(actor=actor, item=item)
+
+
 def _require_author(actor: User, item: ContentItem) -> None:
     if item.author_id != actor.pk and not can(actor, Action.CONTENT_EDIT_ANY, item.organization):
         raise PermissionDenied("Only the author, a strategist or an admin can change this item.")
@@ -141,6 +162,7 @@ def content_item_create(
         item.save()
         _save_revision(item, actor)
         audit_log(action=actions.CONTENT_CREATE, actor=actor, obj=item, after=_snapshot(item))
+        content_item_variants_sync(actor=actor, item=item)
     return item
 
 
@@ -204,6 +226,8 @@ def content_item_update(
             item.status = Status.SCHEDULED
         item.save()
         audit_log(action=actions.CONTENT_UPDATE, actor=actor, obj=item, before=before, after=_snapshot(item))
+        if body_changed:
+            content_item_variants_sync(actor=actor, item=item)
         _sync_publishing(item)
     return item
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("content/<int:item_id>/move/", views.move, name="move"),
     path("content/<int:item_id>/publish-now/", views.publish_now, name="publish_now"),
     path("content/<int:item_id>/fix/", views.apply_fix, name="apply_fix"),
+    path("content/<int:item_id>/versions/<slug:network>/", views.version, name="version"),
     path("content/<int:item_id>/override/", views.override_checks, name="override_checks"),
     path("calendar/cadence/", views.cadence, name="cadence"),
     path("library/", views.library, name="library"),

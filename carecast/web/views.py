@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -36,7 +37,7 @@ from carecast.channels.services import (
 from carecast.compliance import services as reviewing
 from carecast.compliance.checks import alt_text_findings, content_findings, highlight, unresolved_blocks
 from carecast.compliance.models import FastTrackTemplate, PatientAuthorization
-from carecast.content import selectors, services
+from carecast.content import selectors, services, variants
 from carecast.content.exchange import calendar_feed_token
 from carecast.content.models import (
     BlogSuggestion,
@@ -452,6 +453,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
                 if p.limit is not None
             ],
             "targeted": set(item.publish_targets.values_list("account_id", flat=True)),
+            "versions": _versions(item),
             "library_assets": MediaAsset.objects.filter(organization_id=user.tenant_id)[:200],
             **_checks_context(user, item),
             "can_decide": bool(
@@ -486,6 +488,49 @@ def _checks_context(user: User, item: ContentItem) -> dict[str, Any]:
             if f.rule.startswith("phi.") or f.label in ("HASHTAG_CASE", "DISCLAIMER_MISSING")
         },
     }
+
+
+def _versions(item: ContentItem) -> list[dict[str, Any]]:
+    """Each channel's version of the item, with its length as that network counts it."""
+    found = []
+    for v in item.variants.all():
+        profile = profiles.PROFILES.get(v.network)
+        parts = [v.text, *v.thread]
+        found.append(
+            {
+                "variant": v,
+                "label": profile.label if profile else v.network,
+                "profile": profile,
+                "parts": [(part, profiles.length(part, profile) if profile else len(part)) for part in parts],
+                "problems": variants.problems(v.text, v.thread, v.network),
+                "editable": "\n---\n".join(parts),
+            }
+        )
+    return found
+
+
+@login_required
+@require_POST
+def version(request: HttpRequest, item_id: int, network: str) -> HttpResponse:
+    """Save a person's version for one channel (thread parts separated by a line '---'), or reset it."""
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    if request.POST.get("action") == "reset":
+        return _run(
+            request,
+            item_id,
+            "Back to the automatic version; this is a new revision.",
+            lambda: variants.channel_variant_reset(actor=user, item=item, network=network),
+        )
+    parts = [p.strip() for p in re.split(r"(?m)^\s*---\s*$", request.POST.get("text", ""))]
+    return _run(
+        request,
+        item_id,
+        "Version saved; this is a new revision.",
+        lambda: variants.channel_variant_edit(
+            actor=user, item=item, network=network, text=parts[0], thread=parts[1:]
+        ),
+    )
 
 
 @login_required

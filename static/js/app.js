@@ -131,3 +131,30 @@
     dragged = null;
   });
 })();
+
+// Channel versions: count as the network does while the person types (the server checks again on save).
+(function () {
+  var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter() : null;
+  function count(text, unit, urlLength) {
+    if (urlLength) { text = text.replace(/https?:\/\/\S+/g, "x".repeat(urlLength)); }
+    var chars = segmenter ? Array.from(segmenter.segment(text)).length : Array.from(text).length;
+    if (unit === "segments") { return chars <= 160 ? 1 : Math.ceil(chars / 153); }
+    return chars;
+  }
+  document.querySelectorAll("textarea[data-count-limit]").forEach(function (area) {
+    var out = document.getElementById(area.getAttribute("aria-describedby"));
+    var limit = parseInt(area.dataset.countLimit, 10);
+    if (!out || !limit) { return; }
+    var update = function () {
+      var parts = area.value.split(/^\s*---\s*$/m);
+      var words = parts.map(function (p, i) {
+        var n = count(p.trim(), area.dataset.countUnit, parseInt(area.dataset.countUrl, 10) || 0);
+        var label = parts.length > 1 ? "Part " + (i + 1) + ": " : "";
+        return label + n + " of " + limit + " " + area.dataset.countUnit + (n > limit ? " (too long)" : "");
+      });
+      out.textContent = words.join("; ");
+    };
+    area.addEventListener("input", update);
+    update();
+  });
+})();

@@ -215,6 +215,10 @@ CASES = {
         web(c, p, "/settings/crisis/", "post", {"action": "resume", "confirm": "on"}),
     ),
     "library": lambda c, p, w: _absent(web(c, p, "/library/"), w["item"].title, "B template"),
+    "version": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['draft'].pk}/versions/brand_page/", "post", {"text": "A says"}), 404),
+        _check(_unchanged(w) and w["draft"].variants.get().text == "B secret"),
+    ),
     "media_library": lambda c, p, w: _absent(web(c, p, "/library/media/"), "B asset", "B alt"),
     "media_asset": lambda c, p, w: (
         _status(web(c, p, f"/library/media/{w['asset'].pk}/"), 404),

@@ -37,7 +37,7 @@ def test_image_limits(network, images, fits):
     assert (not profiles.problems("hi", network, images=images)) is fits
 
 
-def test_a_text_too_long_for_a_chosen_channel_is_refused_with_the_count(people, brand, settings):
+def test_a_text_too_long_for_a_channel_gets_a_fitted_version_and_a_reply_is_refused(people, brand, settings):
     from carecast.channels.models import ChannelAccount
     from carecast.channels.services import publish_target_set
     from carecast.content import services
@@ -47,7 +47,21 @@ def test_a_text_too_long_for_a_chosen_channel_is_refused_with_the_count(people, 
         organization=brand.organization, brand=brand, network="bluesky", name="Bluesky", secret="app-password"
     )
     item = services.content_item_create(
-        actor=people["contributor"], brand=brand, title="Long", text="x" * 400
+        actor=people["contributor"], brand=brand, title="Long", text="Come along. " + "x" * 400
     )
-    with pytest.raises(ValidationError, match="Bluesky takes 300 graphemes at most; this is 400"):
-        publish_target_set(actor=people["contributor"], item=item, accounts=[account])
+    publish_target_set(actor=people["contributor"], item=item, accounts=[account])
+    version = item.variants.get(network="bluesky")
+    assert version.thread and all(
+        profiles.length(p, profiles.PROFILES["bluesky"]) <= 300 for p in version.thread
+    )
+    reply = services.content_item_create(
+        actor=people["contributor"],
+        brand=brand,
+        title="Reply",
+        text="Thanks for asking! " + "x" * 400,
+        kind="reply",
+        reply_to="at://did:plc:abc/app.bsky.feed.post/3k",
+        reply_context="When is the flu clinic?",
+    )
+    with pytest.raises(ValidationError, match="Bluesky takes 300 graphemes at most; this is 419"):
+        publish_target_set(actor=people["contributor"], item=reply, accounts=[account])
