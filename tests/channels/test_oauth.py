@@ -9,12 +9,14 @@ import base64
 import hashlib
 import itertools
 import logging
+import threading
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from carecast.channels import oauth
@@ -71,6 +73,7 @@ class FakeNetworks:
         self.numbers = itertools.count(1)
         self.down = False  # token endpoints answer 503
         self.decline = False  # the person presses "Cancel" on the sign-in page
+        self.delay = 0.0  # seconds a token endpoint takes to answer
 
     def answer(self, request):
         for app, paths in APPS.items():
@@ -117,6 +120,7 @@ class FakeNetworks:
             return (400 if app == "facebook" else 401), fixture(directory, client_refused)
         if self.down:
             return 503, b"Service Unavailable"
+        time.sleep(self.delay)
         grant = form.get("grant_type")
         if grant == "authorization_code":
             started = self.codes.pop(form.get("code", ""), None)  # a code works once
@@ -444,6 +448,40 @@ def test_contract_a_token_another_worker_renewed_is_read_again_not_renewed(brand
     assert oauth.access_token(stale) == "renewed-by-the-other-worker"
     assert stale.token_expires_at > timezone.now() + timedelta(hours=1)
     assert networks.server.requests == []  # the spent-once refresh token was not used a second time
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contract_two_workers_renewing_at_once_spend_the_refresh_token_once(brand, networks):
+    """Two threads, each with its own database connection, ask for an expiring X token at the same
+    moment while X takes half a second to answer: one renews, the other waits for the row and reads
+    the new token (a second refresh would spend X's rotated token and be refused)."""
+    networks.delay = 0.5
+    account = _account(brand, "x", expires_in=timedelta(minutes=1), refresh=networks.grant_refresh("x"))
+    tokens, errors, ready = [], [], threading.Barrier(2)
+
+    def worker():
+        try:
+            copy = ChannelAccount.objects.get(pk=account.pk)
+            ready.wait()
+            tokens.append(oauth.access_token(copy))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert len(tokens) == 2 and tokens[0] == tokens[1] and tokens[0].startswith("x-access-")
+    assert len(networks.server.calls("POST", "/2/oauth2/token")) == 1
+    account.refresh_from_db()
+    assert account.status == ChannelAccount.Status.CONNECTED and account.secret == tokens[0]
+    assert AuditEntry.objects.filter(action="channel_account.token_refresh").count() == 1
 
 
 def test_contract_an_unreachable_token_endpoint_waits_or_uses_the_token_still_valid(brand, networks):
