@@ -383,7 +383,7 @@ def channel_account_tokens_refresh(*, ahead: timedelta = PERIODIC_AHEAD) -> int:
         token_expires_at__lte=timezone.now() + ahead,
     ).exclude(refresh_token="")
     renewed = 0
-    for account in due.iterator():
+    for account in list(due):  # a few accounts; each renewal writes, so no open cursor meanwhile
         before = account.token_expires_at
         try:
             access_token(account, ahead=ahead)
