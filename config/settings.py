@@ -183,7 +183,14 @@ SECURE_CSP = {
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:"],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # "Connect with …" forms end in a redirect to the network's sign-in page (carecast/channels/oauth.py).
+    "form-action": [
+        CSP.SELF,
+        "https://www.facebook.com",
+        "https://www.linkedin.com",
+        "https://x.com",
+        "https://accounts.google.com",
+    ],
 }
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
@@ -199,6 +206,16 @@ MEDIA_VIDEO_MAX_SECONDS = env.int("MEDIA_VIDEO_MAX_SECONDS", default=600)
 MEDIA_MAX_DIMENSION = env.int("MEDIA_MAX_DIMENSION", default=8192)
 MEDIA_MIN_DIMENSION = env.int("MEDIA_MIN_DIMENSION", default=16)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# The apps carecast signs in to the OAuth networks with (docs/publishing.md, "Connecting with OAuth").
+# Instagram falls back to Facebook's app, YouTube and Google Business Profile to CARECAST_OAUTH_GOOGLE_*.
+# _AUTHORIZE_URL and _TOKEN_URL replace the network's own addresses (tests point them at a local server).
+CARECAST_OAUTH = {
+    name: {
+        key: env(f"CARECAST_OAUTH_{name.upper()}_{key.upper()}", default="")
+        for key in ("client_id", "client_secret", "authorize_url", "token_url")
+    }
+    for name in ("facebook", "instagram", "linkedin", "x", "youtube", "google_business", "google")
+}
 
 # --- files -------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

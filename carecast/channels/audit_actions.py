@@ -19,6 +19,9 @@ ACCOUNT_NEEDS_RECONNECT = register_action(
     "channel_account.needs_reconnect", "The network refused the account's credentials: reconnect needed"
 )
 ACCOUNT_RECONNECT = register_action("channel_account.reconnect", "Channel account reconnected (new secret)")
+ACCOUNT_TOKEN_REFRESH = register_action(
+    "channel_account.token_refresh", "The account's OAuth access token renewed before it expired"
+)
 ACCOUNT_RATE_LIMITED = register_action(
     "channel_account.rate_limited", "The network asked us to wait before posting to this account again"
 )

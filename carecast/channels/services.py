@@ -23,7 +23,7 @@ from django.utils import timezone
 from carecast.accounts.models import User
 from carecast.accounts.permissions import Action, require
 from carecast.channels import audit_actions as actions
-from carecast.channels import profiles
+from carecast.channels import oauth, profiles
 from carecast.channels.connectors.base import (
     ConnectorError,
     DoNotRetry,
@@ -276,6 +276,82 @@ def channel_account_reconnect(*, actor: User, account: ChannelAccount, secret: s
             action=actions.ACCOUNT_RECONNECT, actor=actor, obj=account, after={"status": account.status}
         )
     return account
+
+
+def channel_account_oauth_connect(
+    *, actor: User, brand: Any, network: str, grant: oauth.Grant, name: str = ""
+) -> ChannelAccount:
+    """Connect an account that signs in with OAuth: trade the network's code for tokens and keep them
+    encrypted (access token in `secret`, refresh token, expiry). Nothing is saved if the network
+    refuses."""
+    require(actor, Action.ORG_MANAGE, brand.organization)
+    if network not in oauth.PROVIDERS:
+        raise ValidationError("That network does not sign in with OAuth.", field="network")
+    account = ChannelAccount(
+        organization=brand.organization,
+        brand=brand,
+        network=network,
+        name=name.strip()[:120] or ChannelAccount.Network(network).label,
+    )
+    _oauth_tokens_take(account, network, grant)
+    with transaction.atomic():
+        account.save()
+        audit_log(
+            action=actions.ACCOUNT_CONNECT,
+            actor=actor,
+            obj=account,
+            after={
+                "network": network,
+                "name": account.name,
+                "handle": account.handle,
+                "token_expires_at": account.token_expires_at,
+            },
+        )
+    return account
+
+
+def channel_account_oauth_reconnect(
+    *, actor: User, account: ChannelAccount, grant: oauth.Grant
+) -> ChannelAccount:
+    """Sign an OAuth account in again (its token was revoked, or it asked for a reconnect): new tokens
+    replace the old ones and the account is connected again. Failed posts are retried by their owners."""
+    require(actor, Action.ORG_MANAGE, account.organization)
+    if account.network not in oauth.PROVIDERS:
+        raise ValidationError("That account does not sign in with OAuth.", field="network")
+    _oauth_tokens_take(account, account.network, grant)
+    with transaction.atomic():
+        account.status, account.status_message = ChannelAccount.Status.CONNECTED, ""
+        account.save(
+            update_fields=[
+                "secret",
+                "refresh_token",
+                "token_expires_at",
+                "session",
+                "external_id",
+                "handle",
+                "status",
+                "status_message",
+                "updated_at",
+            ]
+        )
+        audit_log(
+            action=actions.ACCOUNT_RECONNECT,
+            actor=actor,
+            obj=account,
+            after={"status": account.status, "token_expires_at": account.token_expires_at},
+        )
+    return account
+
+
+def _oauth_tokens_take(account: ChannelAccount, network: str, grant: oauth.Grant) -> None:
+    try:
+        tokens = oauth.exchange_code(network, grant)
+    except oauth.OAuthProblem as exc:
+        raise ValidationError(str(exc), field="network") from exc
+    account.secret, account.refresh_token = tokens.access_token, tokens.refresh_token
+    account.token_expires_at, account.session = tokens.expires_at, ""
+    if account.network in CONNECTORS:  # its connector reads the account's id and name on the network
+        _check_with_network(account)
 
 
 def _account_needs_reconnect(account: ChannelAccount, message: str) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carecast.web import library, planning, views
+from carecast.web import connect, library, planning, views
 
 app_name = "web"
 urlpatterns = [
@@ -43,6 +43,12 @@ urlpatterns = [
     path("settings/subscribers/", views.subscriber_add_view, name="subscriber_add"),
     path("settings/text-subscribers/", views.text_subscriber_add_view, name="text_subscriber_add"),
     path("settings/channels/<int:account_id>/reconnect/", views.channel_reconnect, name="channel_reconnect"),
+    path("channels/oauth/<slug:network>/connect/", connect.channel_oauth_start, name="channel_oauth_start"),
+    path(
+        "channels/oauth/<slug:network>/callback/",
+        connect.channel_oauth_callback,
+        name="channel_oauth_callback",
+    ),
     path("content/<int:item_id>/channels/", views.targets, name="targets"),
     path("content/<int:item_id>/retry/", views.retry, name="retry"),
     path("content/<int:item_id>/jobs/<int:job_id>/take-down/", views.take_down, name="take_down"),

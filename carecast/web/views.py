@@ -23,7 +23,7 @@ from carecast.accounts.permissions import Action, can, require
 from carecast.accounts.services import api_token_create, organization_update
 from carecast.audiences.models import Subscriber
 from carecast.audiences.services import subscriber_add, text_subscriber_add
-from carecast.channels import profiles
+from carecast.channels import oauth, profiles
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import (
     channel_account_create,
@@ -746,6 +746,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "can_stories": can(user, Action.STORIES_MANAGE),
             "accounts": ChannelAccount.objects.filter(organization=org).select_related("brand"),
             "brands": Brand.objects.filter(organization=org),
+            "oauth_networks": oauth.offered(),
+            "oauth_names": list(oauth.PROVIDERS),
             "subscriber_counts": {
                 b["brand__name"]: b["n"]
                 for b in Subscriber.objects.filter(organization=org, unsubscribed_at=None)

@@ -308,6 +308,15 @@ CASES = {
         _status(web(c, p, f"/settings/channels/{w['account'].pk}/reconnect/", "post", {"secret": "x"}), 404),
         _check(ChannelAccount.objects.get(pk=w["account"].pk).secret == "k-b"),
     ),
+    "channel_oauth_start": lambda c, p, w: (
+        _status(web(c, p, "/channels/oauth/linkedin/connect/", "post", {"brand": w["brand"].pk}), 302),
+        _check(not c.session.get("carecast_oauth")),  # no sign-in started for B's brand
+        _status(web(c, p, "/channels/oauth/x/connect/", "post", {"account": w["account"].pk}), 404),
+    ),
+    "channel_oauth_callback": lambda c, p, w: (
+        _status(web(c, p, "/channels/oauth/linkedin/callback/", data={"code": "c", "state": "s"}), 302),
+        _check(not w["brand"].channel_accounts.exclude(pk=w["account"].pk).exists()),
+    ),
     "take_down": lambda c, p, w: _status(
         web(c, p, f"/content/{w['item'].pk}/jobs/{w['job'].pk}/take-down/", "post", {"reason": "x"}), 404
     ),
