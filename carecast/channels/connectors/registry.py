@@ -8,6 +8,7 @@ from carecast.channels.connectors.mastodon import MastodonConnector
 from carecast.channels.connectors.newsletter import NewsletterConnector
 from carecast.channels.connectors.sms import SmsConnector
 from carecast.channels.connectors.webhook import WebhookConnector
+from carecast.channels.connectors.x import XConnector
 
 CONNECTORS: dict[str, type[BaseConnector]] = {
     BlueskyConnector.name: BlueskyConnector,
@@ -17,6 +18,7 @@ CONNECTORS: dict[str, type[BaseConnector]] = {
     NewsletterConnector.name: NewsletterConnector,
     SmsConnector.name: SmsConnector,
     WebhookConnector.name: WebhookConnector,
+    XConnector.name: XConnector,
 }
 
 
