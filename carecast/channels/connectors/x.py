@@ -126,7 +126,7 @@ class XConnector(base.BaseConnector):
                     body["media"] = {"media_ids": media_ids}
                 if above:
                     body["reply"] = {"in_reply_to_tweet_id": above}
-                tweet = self._post(http, account, body)
+                tweet = self._post(http, account, body, since=job.created_at.timestamp())
                 first = first or tweet
                 above = str(tweet["id"])
         assert first is not None
@@ -177,12 +177,17 @@ class XConnector(base.BaseConnector):
     ) -> httpx.Response:
         return rest.call(http, method, url, network=NAME, sent=sent, **kwargs)
 
-    def _post(self, http: httpx.Client, account: ChannelAccount, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(
+        self, http: httpx.Client, account: ChannelAccount, body: dict[str, Any], *, since: float
+    ) -> dict[str, Any]:
+        """Send one post. X's "duplicate content" answer means a post with these words exists: when it
+        was made for this job (since the job was created: an earlier attempt whose answer was lost),
+        it is the post; an older one is someone's earlier post, and this one needs other words."""
         try:
             return _check(self._call(http, "POST", "/2/tweets", sent=True, json=body))["data"]
         except _Duplicate as exc:
             above = (body.get("reply") or {}).get("in_reply_to_tweet_id", "")
-            found = self._find(http, account, [body["text"]], replying_to=above)
+            found = self._find(http, account, [body["text"]], since=since, replying_to=above)
             if found:
                 return {"id": found[0]}
             raise base.DoNotRetry(
