@@ -10,6 +10,7 @@ from carecast.channels.connectors.newsletter import NewsletterConnector
 from carecast.channels.connectors.sms import SmsConnector
 from carecast.channels.connectors.webhook import WebhookConnector
 from carecast.channels.connectors.x import XConnector
+from carecast.channels.connectors.youtube import YouTubeConnector
 
 CONNECTORS: dict[str, type[BaseConnector]] = {
     BlueskyConnector.name: BlueskyConnector,
@@ -21,6 +22,7 @@ CONNECTORS: dict[str, type[BaseConnector]] = {
     SmsConnector.name: SmsConnector,
     WebhookConnector.name: WebhookConnector,
     XConnector.name: XConnector,
+    YouTubeConnector.name: YouTubeConnector,
 }
 
 
