@@ -289,8 +289,10 @@ def test_contract_a_reply_to_a_post_given_by_its_address(people, brand, x, accou
         XConnector().publish(job, Payload(text="Yes.", reply_to="https://example.com/post/1"))
 
 
-def test_contract_videos_are_refused_in_plain_words(people, brand, x, account):
+def test_contract_what_x_cannot_take_is_refused_before_anything_is_sent(people, brand, x, account):
     job = _due_job(people, brand, account)
+    with pytest.raises(DoNotRetry, match="part 2 of the thread: X takes 280 weighted at most; this is 281"):
+        XConnector().publish(job, Payload(text="Flu clinic.", thread=("a" * 281,)))
     with pytest.raises(DoNotRetry, match="images to X, not videos"):
         XConnector().publish(
             job, Payload(text="Tour", media=(Media(path="v.mp4", alt_text="", kind="video"),))

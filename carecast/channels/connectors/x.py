@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from carecast.channels import profiles
 from carecast.channels.connectors import base, rest
 from carecast.channels.models import ChannelAccount, PublishJob
 
@@ -112,6 +113,10 @@ class XConnector(base.BaseConnector):
         parts = [payload.text, *payload.thread]
         if len(parts) > MAX_PARTS:
             raise base.DoNotRetry(f"an X thread here has at most {MAX_PARTS} posts")
+        for number, text in enumerate(parts[1:], start=2):  # the engine checks the first part
+            too_long = profiles.problems(text, "x")
+            if too_long:  # refused before anything is sent, not half a thread later
+                raise base.DoNotRetry(f"part {number} of the thread: {too_long[0]}")
         if len(payload.media) > MAX_IMAGES:
             raise base.DoNotRetry(f"X takes {MAX_IMAGES} images at most")
         if any(item.kind != "image" for item in payload.media):
