@@ -52,6 +52,7 @@ class FakeLinkedIn:
         self.images: dict[str, bytes | None] = {}
         self.faults: dict[tuple[str, str], list] = {}
         self.next_id = 7265000000000000000
+        self.more_pages: list[str] = []  # other Pages the member administers
 
     def fault(self, method, path, *answers):
         self.faults.setdefault((method, path), []).extend(answers)
@@ -93,7 +94,12 @@ class FakeLinkedIn:
         if route == ("GET", "/rest/organizationAcls"):
             if request.query.get("q") != ["roleAssignee"]:
                 return 400, {"status": 400, "message": "Invalid query parameters passed to request"}
-            return 200, _li("organization_acls.json")
+            acls = _li("organization_acls.json")
+            for page in self.more_pages:
+                acls["elements"].append(
+                    {**acls["elements"][0], "organization": f"urn:li:organization:{page}"}
+                )
+            return 200, acls
         if route == ("GET", "/rest/organizations/2414183"):
             return 200, _li("organization.json")
         if route == ("POST", "/rest/images"):
@@ -255,6 +261,29 @@ def test_contract_connecting_finds_the_page_and_refuses_a_bad_token(people, bran
             secret=TOKEN,
             handle="999",
         )
+
+
+def test_contract_a_member_of_several_pages_is_asked_which(people, brand, linkedin):
+    linkedin.more_pages.append("5515715")
+    with pytest.raises(ValidationError, match=r"several Pages \(2414183, 5515715\); give the Page's id"):
+        channel_account_create(
+            actor=people["admin"],
+            brand=brand,
+            network="linkedin",
+            name="x",
+            endpoint=linkedin.server.url,
+            secret=TOKEN,
+        )
+    chosen = channel_account_create(
+        actor=people["admin"],
+        brand=brand,
+        network="linkedin",
+        name="x",
+        endpoint=linkedin.server.url,
+        secret=TOKEN,
+        handle="2414183",
+    )
+    assert (chosen.external_id, chosen.handle) == ("2414183", "riverside-health")
 
 
 def test_contract_a_due_post_goes_out_once_on_the_page(people, brand, linkedin, account):
