@@ -41,6 +41,8 @@ PROFILES: dict[str, ChannelProfile] = {
         ChannelProfile("facebook", "Facebook Page", 63206, max_images=10),
         ChannelProfile("instagram", "Instagram", 2200, max_images=10),
         ChannelProfile("linkedin", "LinkedIn Page", 3000, max_images=9),
+        # The description's limit; the title (the text's first line) is cut to 100 characters.
+        ChannelProfile("youtube", "YouTube", 5000, max_images=0),
         ChannelProfile("sms", "Text message", 3, "segments", max_images=0),
         ChannelProfile("newsletter", "Email newsletter", None, max_images=0),
     )
