@@ -490,7 +490,8 @@ def _send(
     if problem:
         return _settle(job, attempt, item, Job.CANCELLED, f"Not published: {problem}.")
     payload = _payload(item, job.channel)
-    too_big = variants.problems(payload.text, payload.thread, job.channel, images=len(payload.media))
+    images = sum(1 for m in payload.media if m.kind == "image")
+    too_big = variants.problems(payload.text, payload.thread, job.channel, images=images)
     if too_big:
         return _settle(job, attempt, item, Job.FAILED, f"{too_big[0]} Shorten it, then retry.")
     account = job.account

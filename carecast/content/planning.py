@@ -212,22 +212,47 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def parse_slots(text: str) -> list[dict[str, Any]]:
-    """ "Tue 10:00, Thu 15:30" -> [{"weekday": 1, "time": "10:00"}, ...]; a clear error otherwise."""
+    """ "Tue 10:00, Thu 15:30 Bluesky" -> [{"weekday": 1, "time": "10:00"},
+    {"weekday": 3, "time": "15:30", "channel": "bluesky"}]; a clear error otherwise. A slot naming a
+    channel takes only a post that goes to that channel."""
+    from carecast.channels.profiles import PROFILES
+
+    by_label = {p.label.lower(): p.network for p in PROFILES.values()} | {n: n for n in PROFILES}
     slots = []
     for part in (p.strip() for p in text.replace(";", ",").split(",")):
         if not part:
             continue
         words = part.split()
         day = words[0][:3].lower() if words else ""
-        if len(words) != 2 or day not in WEEKDAYS:
+        if len(words) < 2 or day not in WEEKDAYS:
             raise ValidationError(f"“{part}”: write a day and a time, like “Tue 10:00”.", field="slots")
         try:
             hour, minute = (int(n) for n in words[1].split(":"))
             assert 0 <= hour < 24 and 0 <= minute < 60
         except (ValueError, AssertionError) as exc:
             raise ValidationError(f"“{part}”: the time must look like 10:00.", field="slots") from exc
-        slots.append({"weekday": WEEKDAYS.index(day), "time": f"{hour:02d}:{minute:02d}"})
-    return sorted(slots, key=lambda s: (s["weekday"], s["time"]))
+        slot: dict[str, Any] = {"weekday": WEEKDAYS.index(day), "time": f"{hour:02d}:{minute:02d}"}
+        if len(words) > 2:
+            name = " ".join(words[2:]).lower().removeprefix("on ").strip()
+            if name not in by_label:
+                raise ValidationError(
+                    f"“{part}”: no channel called “{name}” (for example Bluesky, Mastodon, X, LinkedIn).",
+                    field="slots",
+                )
+            slot["channel"] = by_label[name]
+        slots.append(slot)
+    return sorted(slots, key=lambda s: (s["weekday"], s["time"], s.get("channel", "")))
+
+
+def slot_label(slot: dict[str, Any]) -> str:
+    """A slot as people write it: "Tue 10:00", or "Tue 10:00 Bluesky"."""
+    from carecast.channels.profiles import PROFILES
+
+    words = [WEEKDAYS[slot["weekday"]].title(), slot["time"]]
+    if slot.get("channel"):
+        profile = PROFILES.get(slot["channel"])
+        words.append(profile.label if profile else slot["channel"])
+    return " ".join(words)
 
 
 def evergreen_queue_set(
@@ -272,9 +297,9 @@ def content_item_evergreen(*, actor: User, item: ContentItem, on: bool) -> Conte
     return item
 
 
-def _slot_moments(queue: EvergreenQueue, *, after: datetime, days: int = 7) -> list[datetime]:
+def _slot_moments(queue: EvergreenQueue, *, after: datetime, days: int = 7) -> list[tuple[datetime, str]]:
     """The queue's slots in the coming `days`, at their local wall-clock time (a slot that a
-    daylight-saving change skips that day is left out)."""
+    daylight-saving change skips that day is left out), each with its channel ('' for any)."""
     from carecast.core.timeutil import localize
 
     tz = queue.organization.tz
@@ -293,7 +318,7 @@ def _slot_moments(queue: EvergreenQueue, *, after: datetime, days: int = 7) -> l
             except ValidationError:
                 continue
             if moment > after:
-                moments.append(moment)
+                moments.append((moment, slot.get("channel", "")))
     return sorted(moments)
 
 
@@ -311,7 +336,7 @@ def evergreen_fill(*, now: datetime | None = None) -> int:
         organization__publishing_paused_at=None
     )
     for queue in queues:
-        for moment in _slot_moments(queue, after=now):
+        for moment, channel in _slot_moments(queue, after=now):
             taken = ContentItem.objects.filter(brand=queue.brand, publish_at=moment, status=Status.SCHEDULED)
             if taken.exists():
                 continue
@@ -328,9 +353,11 @@ def evergreen_fill(*, now: datetime | None = None) -> int:
                 .exclude(last_posted__gt=rested)
                 .order_by(F("last_posted").asc(nulls_first=True), "pk")
             )
+            if channel and channel != "brand_page":
+                candidates = candidates.filter(publish_targets__account__network=channel)
             chosen = candidates.values_list("pk", flat=True).first()
             if chosen is None:
-                break  # nothing rested enough for this brand this week
+                continue  # nothing rested enough for this slot (a slot for another channel may still fill)
             with transaction.atomic():
                 item = ContentItem.objects.select_for_update().get(pk=chosen)
                 item.publish_at, item.status = moment, Status.SCHEDULED

@@ -55,6 +55,7 @@ from carecast.content.planning import (
     cadence_target_set,
     content_item_evergreen,
     evergreen_queue_set,
+    slot_label,
     suggestion_draft,
 )
 from carecast.core.errors import CarecastError, NotFound, PermissionDenied, ValidationError
@@ -188,7 +189,10 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "gaps": cadence_gaps(organization=org, week_start=week_start),
             "targets": CadenceTarget.objects.filter(organization=org).select_related("brand"),
             "networks": cadence_networks(),
-            "evergreen_queues": EvergreenQueue.objects.filter(organization=org).select_related("brand"),
+            "evergreen_queues": [
+                (q, [slot_label(s) for s in q.slots])
+                for q in EvergreenQueue.objects.filter(organization=org).select_related("brand")
+            ],
             "channels": {
                 network: cadence_networks().get(network, network)
                 for network in ChannelAccount.objects.filter(organization=org)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from carecast.channels import oauth
 from carecast.channels.connectors.base import Reconnect, RetryLater
+from carecast.channels.connectors.registry import CONNECTORS
 from carecast.channels.models import ChannelAccount
 from carecast.channels.tasks import channel_account_tokens_refresh_periodic
 from carecast.core.models import AuditEntry
@@ -161,8 +162,16 @@ class FakeNetworks:
 
 
 @pytest.fixture
-def networks(settings):
+def networks(settings, monkeypatch):
     fake = FakeNetworks()
+    # Each connector's own check of a new account (reading its id from the network's API) is
+    # contract-tested with that connector; here it only has to be handed the new access token.
+    fake.connected = []
+    for network in oauth.PROVIDERS:
+        if network in CONNECTORS:
+            monkeypatch.setattr(
+                CONNECTORS[network], "connect", lambda self, account: fake.connected.append(account.secret)
+            )
     with recorded_server(fake.answer) as server:
         # Only the apps are configured: Instagram, YouTube and Google Business fall back to theirs.
         blank = {"client_id": "", "client_secret": "", "authorize_url": "", "token_url": ""}
@@ -248,6 +257,7 @@ def test_contract_connect_with_network_creates_the_account(network, client, peop
         assert _raw_column(account, "refresh_token") != account.refresh_token
         assert account.token_expires_at > timezone.now() + timedelta(minutes=50)
     assert any("connected" in m for m in _messages(client.get("/settings/")))
+    assert networks.connected == ([account.secret] if network in CONNECTORS else [])
     entry = AuditEntry.objects.get(action="channel_account.connect", object_id=str(account.pk))
     assert entry.actor_id == people["admin"].pk
 

@@ -228,6 +228,43 @@ def test_contract_a_video_is_uploaded_once_with_its_title_and_description(people
     assert put.body == VIDEO_BYTES
 
 
+def test_contract_a_library_video_goes_out_through_the_engine(people, brand, youtube, account):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from carecast.channels.services import publish_target_set
+    from carecast.compliance import services as review
+    from carecast.content import library
+    from carecast.content.models import ContentItem
+    from tests.factories import make_due
+    from tests.media_samples import mp4
+
+    author = people["contributor"]
+    tour = library.media_asset_upload(
+        actor=author,
+        upload=SimpleUploadedFile("tour.mp4", mp4(), "video/mp4"),
+        name="Clinic tour",
+        alt_text="A nurse walks through the flu clinic",
+        caption="Welcome to the flu clinic.",
+    )
+    item = library.content_item_create(
+        actor=author, brand=brand, title="Tour", text=TEXT, publish_at=timezone.now() + timedelta(hours=1)
+    )
+    publish_target_set(actor=author, item=item, accounts=[account])
+    library.content_item_attach_asset(actor=author, item=item, asset=tour)
+    review.content_item_submit(actor=author, item=item)
+    item = ContentItem.objects.get(pk=item.pk)
+    review.content_item_approve(actor=people["medical_reviewer"], item=item, revision=item.revision)
+    make_due(item)
+    publish_due_jobs()
+    job = PublishJob.objects.get(content_item=item, channel="youtube")
+    assert job.status == "published", job.last_error
+    (video,) = youtube.videos.values()
+    assert (video["snippet"]["title"], video["snippet"]["description"]) == ("Flu clinic tour", TEXT)
+    (put,) = youtube.server.calls("PUT")
+    assert put.body == tour.file.open("rb").read()
+
+
 def test_contract_a_post_without_a_video_fails_in_plain_words(people, brand, youtube, account):
     job = _due_job(people, brand, account)
     publish_due_jobs()

@@ -43,6 +43,13 @@ def test_slots_are_written_as_people_say_them(people, brand):
         {"weekday": 1, "time": "10:00"},
         {"weekday": 3, "time": "15:30"},
     ]
+    assert planning.parse_slots("Fri 09:00 on Bluesky, Fri 09:00 x") == [
+        {"weekday": 4, "time": "09:00", "channel": "bluesky"},
+        {"weekday": 4, "time": "09:00", "channel": "x"},
+    ]
+    assert planning.slot_label({"weekday": 4, "time": "09:00", "channel": "bluesky"}) == "Fri 09:00 Bluesky"
+    with pytest.raises(ValidationError, match="no channel called “myspace”"):
+        planning.parse_slots("Fri 09:00 MySpace")
     with pytest.raises(ValidationError, match="a day and a time"):
         planning.parse_slots("tomorrow morning")
     with pytest.raises(ValidationError, match="10:00"):
@@ -70,6 +77,25 @@ def test_free_slots_get_the_least_recently_posted_rested_post(people, brand):
     assert PublishJob.objects.filter(content_item=oldest, status="scheduled").count() == 1
     assert planning.evergreen_fill() == 0  # the slots are taken: nothing twice
     assert AuditEntry.objects.filter(action="evergreen.schedule").count() == 2
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_slot_for_a_channel_takes_only_a_post_that_goes_there(people, brand):
+    from carecast.channels.models import ChannelAccount
+    from carecast.channels.services import publish_target_set
+
+    planning.evergreen_queue_set(
+        actor=people["strategist"], brand=brand, slots="Tue 10:00 Bluesky", cooldown_days=7
+    )
+    page_only = _evergreen(people, brand, "Sunscreen every day.", posted_days_ago=90)
+    on_bluesky = _evergreen(people, brand, "Know your numbers.", posted_days_ago=30)
+    bluesky = ChannelAccount.objects.create(
+        organization=brand.organization, brand=brand, network="bluesky", name="Bluesky", secret="k"
+    )
+    publish_target_set(actor=people["strategist"], item=on_bluesky, accounts=[bluesky])
+    assert planning.evergreen_fill() == 1
+    assert ContentItem.objects.get(pk=on_bluesky.pk).publish_at == datetime(2026, 10, 27, 15, 0, tzinfo=UTC)
+    assert ContentItem.objects.get(pk=page_only.pk).status == "published"  # the older post does not go there
 
 
 @time_machine.travel(MONDAY + timedelta(days=3), tick=False)
