@@ -4,6 +4,7 @@ from carecast.channels.connectors.base import BaseConnector
 from carecast.channels.connectors.bluesky import BlueskyConnector
 from carecast.channels.connectors.brand_page import BrandPageConnector
 from carecast.channels.connectors.dummy import DummyConnector
+from carecast.channels.connectors.facebook import FacebookConnector
 from carecast.channels.connectors.mastodon import MastodonConnector
 from carecast.channels.connectors.newsletter import NewsletterConnector
 from carecast.channels.connectors.sms import SmsConnector
@@ -13,6 +14,7 @@ CONNECTORS: dict[str, type[BaseConnector]] = {
     BlueskyConnector.name: BlueskyConnector,
     BrandPageConnector.name: BrandPageConnector,
     DummyConnector.name: DummyConnector,
+    FacebookConnector.name: FacebookConnector,
     MastodonConnector.name: MastodonConnector,
     NewsletterConnector.name: NewsletterConnector,
     SmsConnector.name: SmsConnector,
