@@ -40,6 +40,7 @@ PROFILES: dict[str, ChannelProfile] = {
         ChannelProfile("x", "X", 280, "weighted", url_length=23, threads=True),
         ChannelProfile("facebook", "Facebook Page", 63206, max_images=10),
         ChannelProfile("instagram", "Instagram", 2200, max_images=10),
+        ChannelProfile("google_business", "Google Business Profile", 1500, max_images=1),
         ChannelProfile("linkedin", "LinkedIn Page", 3000, max_images=9),
         ChannelProfile("sms", "Text message", 3, "segments", max_images=0),
         ChannelProfile("newsletter", "Email newsletter", None, max_images=0),
