@@ -145,7 +145,8 @@ class FakePage:
                 photo_id = self.new_id()
                 self.unpublished[photo_id] = photo
                 return 200, {"id": photo_id}
-            return self.faulty(lambda: self.make_post(fields.get("caption", ""), photos=[photo]), photo=True)
+            caption = fields.get("caption", "")
+            return self.faulty(caption, lambda: self.make_post(caption, photos=[photo]), photo=True)
         attached = []
         for key in sorted(k for k in fields if k.startswith("attached_media[")):
             fbid = json.loads(fields[key]).get("media_fbid")
@@ -154,12 +155,20 @@ class FakePage:
             attached.append(self.unpublished[fbid])
         if not (fields.get("message") or fields.get("link") or attached):
             return _error("error_100_missing")
+        message = fields.get("message", "")
         return self.faulty(
-            lambda: self.make_post(fields.get("message", ""), photos=attached, link=fields.get("link", ""))
+            message, lambda: self.make_post(message, photos=attached, link=fields.get("link", ""))
         )
 
-    def faulty(self, make, *, photo=False):
+    def faulty(self, message, make, *, photo=False):
+        """Make the post, unless a fault is scripted, or the Page's newest post, made in the last
+        hour, has the same words (Facebook refuses those as duplicates)."""
         fault = self.faults.pop(0) if self.faults else None
+        newest = max(self.posts.values(), key=lambda p: p["id"], default=None)
+        if newest and newest["message"] == message and message:
+            made = datetime.strptime(newest["created_time"], "%Y-%m-%dT%H:%M:%S%z")
+            if datetime.now(UTC) - made < timedelta(hours=1):
+                return _error("error_506")
         if fault == "lost-early":
             return LOST
         if isinstance(fault, tuple):
@@ -356,6 +365,20 @@ def test_contract_an_answer_lost_before_posting_means_posting_once_after_reading
     publish_due_jobs()
     job.refresh_from_db()
     assert job.status == "published" and len(page.posts) == 2 and job.external_id != old
+
+
+def test_contract_a_repeat_facebook_refuses_as_a_duplicate_is_found_not_posted(people, brand, page, account):
+    job = _due_job(people, brand, account)
+    first = FacebookConnector().publish(job, Payload(text="Flu clinic open Saturday."))
+    # The answer to the first call was never recorded, and the job is sent again.
+    again = FacebookConnector().publish(job, Payload(text="Flu clinic open Saturday."))
+    assert again.external_id == first.external_id and len(page.posts) == 1
+    # Someone posted the same words by hand 20 minutes before this job was due: not this job's post.
+    page.posts.clear()
+    page.make_post("Flu clinic open Saturday.", created=datetime.now(UTC) - timedelta(minutes=20))
+    with pytest.raises(DoNotRetry, match="repeat of a post just made"):
+        FacebookConnector().publish(job, Payload(text="Flu clinic open Saturday."))
+    assert len(page.posts) == 1
 
 
 def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people, brand, page, account):

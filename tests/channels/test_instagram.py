@@ -389,3 +389,16 @@ def test_contract_delete_and_metrics(people, brand, ig, account):
     InstagramConnector().delete(job)
     assert ig.media == {}
     InstagramConnector().delete(job)  # already gone: nothing to do
+
+
+def test_instagram_limits_are_checked_before_sending():
+    from carecast.channels import profiles
+
+    tags = " ".join(f"#flu{i}" for i in range(31))
+    assert profiles.problems(tags, "instagram", images=1) == [
+        "Instagram takes 30 hashtags at most; this has 31."
+    ]
+    assert not profiles.problems(tags.rsplit(" ", 1)[0] + " and a#b", "instagram", images=10)
+    assert profiles.problems("a" * 2201, "instagram") == [
+        "Instagram takes 2200 characters at most; this is 2201."
+    ]

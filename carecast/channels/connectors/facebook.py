@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 
 from carecast.channels.connectors import base
 from carecast.channels.connectors.graph import (
+    Duplicate,
     Gone,
     Graph,
     graph_time,
@@ -67,6 +68,17 @@ class FacebookConnector(base.BaseConnector):
         account.handle = account.handle or me.get("name", "")
 
     def publish(self, job: PublishJob, payload: base.Payload) -> base.PublishResult:
+        try:
+            return self._publish(job, payload)
+        except Duplicate:
+            # Facebook refuses the same words twice in a row: if the post is this job's own (made by
+            # a call whose answer was lost), it is published; if not, a person must look.
+            found = self.lookup(job, payload)
+            if found is None:
+                raise
+            return found
+
+    def _publish(self, job: PublishJob, payload: base.Payload) -> base.PublishResult:
         graph, page = _graph(job.account), _page(job.account)
         if payload.thread:
             raise base.DoNotRetry("a Facebook Page post cannot be a thread; make it one post")

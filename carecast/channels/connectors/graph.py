@@ -28,6 +28,7 @@ APP_LIMIT = {4}
 ACCOUNT_LIMITS = {17, 32, 613, 80001, 80002}
 PUBLISH_LIMIT = (9, 2207042)  # Instagram: 100 API-published posts in 24 hours
 RECONNECT = {102, 190}
+DUPLICATE = 506
 NOT_TAKEN = {502, 503, 504}
 USAGE_HEADERS = ("X-App-Usage", "X-Business-Use-Case-Usage", "X-Page-Usage")
 DEFAULT_WAIT = 300.0  # seconds, when a rate-limited answer says nothing about when it ends
@@ -37,6 +38,10 @@ CLOCK_SLACK = timedelta(minutes=10)
 
 class Gone(base.DoNotRetry):
     """The object is not (or no longer) on the network."""
+
+
+class Duplicate(base.DoNotRetry):
+    """Facebook refused a post as the same as one just made (code 506): it may be this job's own."""
 
 
 def normal(text: str) -> str:
@@ -128,6 +133,8 @@ class Graph:
             if sent:
                 return base.OutcomeUnknown(f"{self.label} answered {response.status_code} ({words})")
             return base.RetryLater(f"{self.label} answered {response.status_code} ({words})")
+        if code == DUPLICATE:
+            return Duplicate(f"{self.label} refused it as a repeat of a post just made ({words})")
         if response.status_code == 404 or (code == 100 and subcode == 33):
             return Gone(f"not found on {self.label} ({words})")
         return base.DoNotRetry(f"{self.label} refused it: {words}")
