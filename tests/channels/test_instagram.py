@@ -402,3 +402,18 @@ def test_instagram_limits_are_checked_before_sending():
     assert profiles.problems("a" * 2201, "instagram") == [
         "Instagram takes 2200 characters at most; this is 2201."
     ]
+
+
+def test_contract_an_image_still_processing_waits_and_keeps_its_container(people, brand, ig, account):
+    job = _due_job(people, brand, account)
+    ig.processing = 100  # Instagram takes its time with this one
+    publish_due_jobs()
+    job.refresh_from_db()
+    account.refresh_from_db()
+    assert job.status == "scheduled" and "still processing" in job.last_error
+    assert account.rate_limited_until is None  # the account's other posts need not wait
+    ig.processing = 0
+    PublishJob.objects.filter(pk=job.pk).update(scheduled_for=datetime.now(UTC) - timedelta(seconds=1))
+    publish_due_jobs()
+    job.refresh_from_db()
+    assert job.status == "published" and len(ig.containers) == 1 and len(ig.media) == 1

@@ -34,7 +34,7 @@ LABEL = "Instagram"
 MAX_IMAGES = 10
 CONTAINER = "container:"
 POLL_EVERY = 2.0  # seconds between looks at a container still being processed
-POLL_TRIES = 15
+POLL_TRIES = 10
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -222,7 +222,8 @@ class InstagramConnector(base.BaseConnector):
             time.sleep(POLL_EVERY)
             state, tries = self._status(graph, container), tries + 1
         if state == "IN_PROGRESS":
-            raise base.RetryLater("Instagram is still processing the image", retry_after=60)
+            # No retry_after: that would hold back the whole account; the engine's backoff will do.
+            raise base.RetryLater("Instagram is still processing the image; its container is kept")
         if state == "ERROR":
             raise base.DoNotRetry(
                 f"Instagram could not use the image ({self._last_status or 'no reason given'})"
