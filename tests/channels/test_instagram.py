@@ -417,3 +417,13 @@ def test_contract_an_image_still_processing_waits_and_keeps_its_container(people
     publish_due_jobs()
     job.refresh_from_db()
     assert job.status == "published" and len(ig.containers) == 1 and len(ig.media) == 1
+
+
+def test_contract_an_edited_post_gets_a_new_container(people, brand, ig, account):
+    job = _due_job(people, brand, account)
+    ig.faults.append(_error("error_2_unavailable", 503))
+    with pytest.raises(RetryLater):
+        InstagramConnector().publish(job, _payload(job))
+    InstagramConnector().publish(job, _payload(job, text="Flu clinic open Saturday 9 to 1."))
+    (media,) = ig.media.values()
+    assert media["caption"] == "Flu clinic open Saturday 9 to 1." and len(ig.containers) == 2

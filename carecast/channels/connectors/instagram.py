@@ -12,12 +12,14 @@ insights?metric=likes,comments,shares,views`.
 Instagram fetches images itself, from a public address: the media file's absolute URL
 (settings.SITE_URL and the storage's URL; JPEG only, so other images are converted first). A post
 without an image is refused. A container is published at most once, so the job keeps its container
-id (in `external_id`, as `container:<id>`, until the post's own id replaces it): a retry publishes
-that same container, and the reconciler asks the container whether it was published."""
+id (in `external_id`, as `container:<id>:<fingerprint of what it holds>`, until the post's own id
+replaces it): a retry of the same post publishes that same container, and the reconciler asks the
+container whether it was published."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import time
 from urllib.parse import urljoin, urlsplit
@@ -50,15 +52,26 @@ def _ig_user(account: ChannelAccount | None) -> str:
     return account.external_id
 
 
-def kept_container(job: PublishJob) -> str:
-    """The container this job made earlier, if any ("" once the post's own id is recorded)."""
-    return job.external_id.removeprefix(CONTAINER) if job.external_id.startswith(CONTAINER) else ""
+def fingerprint(payload: base.Payload) -> str:
+    """What a container was made of (caption, images, alt texts), short: a container is reused only
+    for the same post (an owner who edits the text and retries gets a new one)."""
+    parts = [caption(payload), *(f"{m.path}\x1f{m.alt_text}" for m in payload.media)]
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:12]
 
 
-def _keep_container(job: PublishJob, container: str) -> None:
+def kept_container(job: PublishJob, payload: base.Payload) -> str:
+    """The container this job made earlier for this same post, if any ("" once the post's own id
+    is recorded)."""
+    if not job.external_id.startswith(CONTAINER):
+        return ""
+    container, _, made_of = job.external_id.removeprefix(CONTAINER).partition(":")
+    return container if made_of == fingerprint(payload) else ""
+
+
+def _keep_container(job: PublishJob, container: str, payload: base.Payload) -> None:
     """Remember the container across retries and for the reconciler (only this field changes: the
     engine saves the job's other fields itself)."""
-    job.external_id = f"{CONTAINER}{container}" if container else ""
+    job.external_id = f"{CONTAINER}{container}:{fingerprint(payload)}"
     PublishJob.objects.filter(pk=job.pk).update(external_id=job.external_id)
 
 
@@ -132,13 +145,13 @@ class InstagramConnector(base.BaseConnector):
             raise base.DoNotRetry("carecast cannot post videos to Instagram yet")
         if len(payload.media) > MAX_IMAGES:
             raise base.DoNotRetry(f"an Instagram carousel takes at most {MAX_IMAGES} images")
-        container = kept_container(job)
+        container = kept_container(job, payload)
         state = self._status(graph, container) if container else ""
         if state in ("EXPIRED", "ERROR", "GONE"):
             container, state = "", ""  # Instagram dropped it (after 24 hours): make a fresh one
         if not container:
             container = self._container(graph, ig_user, payload)
-            _keep_container(job, container)
+            _keep_container(job, container, payload)
             state = self._status(graph, container)
         state = self._wait(graph, container, state)
         if state == "PUBLISHED":
@@ -161,7 +174,7 @@ class InstagramConnector(base.BaseConnector):
         became (the account's posts since the job was due, matched by caption)."""
         assert payload is not None
         graph = _graph(job.account)
-        container = kept_container(job)
+        container = kept_container(job, payload)
         if container and self._status(graph, container) != "PUBLISHED":
             return None  # not published: publishing the same container again is safe
         return self._find(graph, job, payload)
