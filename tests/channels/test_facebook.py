@@ -127,6 +127,11 @@ class FakePage:
             insights = fixture("facebook", "insights.json")
             insights["data"][0]["values"][0]["value"] = post["impressions"]
             return 200, insights
+        if fields == "id,permalink_url":
+            return 200, {
+                "id": post_id,
+                "permalink_url": f"https://www.facebook.com/{PAGE}/posts/{post_id[16:]}",
+            }
         assert "reactions.summary(true)" in fields and "comments.summary(true)" in fields
         counts = fixture("facebook", "post_counts.json") | {"id": post_id}
         counts["reactions"]["summary"]["total_count"] = post["reactions"]
@@ -400,7 +405,8 @@ def test_contract_delete_and_metrics(people, brand, page, account):
     assert (metrics.likes, metrics.replies, metrics.reposts, metrics.impressions) == (12, 3, 2, 1480)
     page.posts[job.external_id]["shares"] = 0
     assert FacebookConnector().metrics(job).reposts == 0
+    assert FacebookConnector().lookup(job).external_id == job.external_id
     FacebookConnector().delete(job)
-    assert page.posts == {}
+    assert page.posts == {} and FacebookConnector().lookup(job) is None
     FacebookConnector().delete(job)  # already gone: nothing to do
-    assert [r.method for r in page.server.requests[-2:]] == ["DELETE", "DELETE"]
+    assert [r.method for r in page.server.requests[-3:]] == ["DELETE", "GET", "DELETE"]

@@ -76,6 +76,8 @@ class FakeLocation:
             return 200, fixture("google_business", "local_posts.json") | {"localPosts": newest[:size]}
         if request.method == "POST" and path == f"{LOCATION}/localPosts":
             return self.create(request)
+        if request.method == "GET" and path in self.posts:
+            return 200, self.posts[path]
         if request.method == "DELETE":
             if self.posts.pop(path, None) is None:
                 return _error("error_404")
@@ -275,7 +277,8 @@ def test_contract_delete(people, brand, google, account):
     publish_due_jobs()
     job.refresh_from_db()
     assert GoogleBusinessConnector().supports_metrics is False  # v4 gives no post counts any more
+    assert GoogleBusinessConnector().lookup(job).url == google.posts[job.external_id]["searchUrl"]
     GoogleBusinessConnector().delete(job)
-    assert google.posts == {}
+    assert google.posts == {} and GoogleBusinessConnector().lookup(job) is None
     GoogleBusinessConnector().delete(job)  # already gone: nothing to do
     assert json.loads(google.server.requests[-1].body or b"null") is None

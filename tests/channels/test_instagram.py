@@ -386,8 +386,9 @@ def test_contract_delete_and_metrics(people, brand, ig, account):
     ig.media[job.external_id]["counts"] = {"likes": 31, "comments": 4, "shares": 2, "views": 950}
     metrics = InstagramConnector().metrics(job)
     assert (metrics.likes, metrics.replies, metrics.reposts, metrics.impressions) == (31, 4, 2, 950)
+    assert InstagramConnector().lookup(job).url == ig.media[job.external_id]["permalink"]
     InstagramConnector().delete(job)
-    assert ig.media == {}
+    assert ig.media == {} and InstagramConnector().lookup(job) is None
     InstagramConnector().delete(job)  # already gone: nothing to do
 
 

@@ -3,8 +3,9 @@
 Endpoints: `GET /me?fields=id,name` (connect: the Page token's Page, whose id is kept in
 `account.external_id`); `POST /{page-id}/feed` (message, link; several photos as `attached_media`);
 `POST /{page-id}/photos` (one photo: `source` uploaded with `caption` and `alt_text_custom`; for
-several, each uploaded with `published=false` first); `GET /{page-id}/published_posts` (read back a
-post whose answer was lost, matched by its text); `DELETE /{post-id}`; `GET /{post-id}?fields=
+several, each uploaded with `published=false` first); `GET /{post-id}?fields=id,permalink_url` (read a
+known post back); `GET /{page-id}/published_posts` (read back a post whose answer was lost, matched
+by its text); `DELETE /{post-id}`; `GET /{post-id}?fields=
 reactions.summary(true),comments.summary(true),shares` and `GET /{post-id}/insights?metric=
 post_impressions` (counts). The Graph API has no idempotency key: a lost answer leaves the job
 unconfirmed until the reconciler has read the Page's posts back."""
@@ -119,10 +120,16 @@ class FacebookConnector(base.BaseConnector):
         return base.PublishResult(external_id=str(made["id"]), url=post_url(str(made["id"])))
 
     def lookup(self, job: PublishJob, payload: base.Payload | None = None) -> base.PublishResult | None:
-        """The Page's posts since the job was due, matched by text (a photo's caption is the post's
-        message, with the link when it was added to it)."""
-        assert payload is not None
+        """The job's post by its id when it has one; else the Page's posts since the job was due,
+        matched by text (a photo's caption is the post's message, with the link when it was added)."""
         graph, page = _graph(job.account), _page(job.account)
+        if job.external_id:
+            try:
+                post = graph.get(job.external_id, fields="id,permalink_url")
+            except Gone:
+                return None
+            return base.PublishResult(external_id=str(post["id"]), url=post.get("permalink_url", ""))
+        assert payload is not None
         wanted = {normal(payload.text), normal(with_link(payload.text, payload.link))}
         listing = graph.get(
             f"{page}/published_posts",

@@ -4,9 +4,10 @@ Endpoints, under https://mybusiness.googleapis.com/v4/ (or `account.endpoint` + 
 `POST {location}/localPosts` (a STANDARD post: `summary`, `languageCode`, a LEARN_MORE
 `callToAction` with the link, `media` with a photo's public `sourceUrl`); `GET {location}/localPosts`
 (connect: the token may post to that location; read back a post whose answer was lost, matched by
-its summary); `DELETE {post name}`. The location, `accounts/{a}/locations/{l}`, is kept in
-`account.external_id` (given as the handle when connecting). No threads, replies or alt text, and no
-counts: v4's post insights (`localPosts:reportInsights`) are retired.
+its summary); `GET {post name}` (read a known post back); `DELETE {post name}`. The location,
+`accounts/{a}/locations/{l}`, is kept in `account.external_id` (given as the handle when
+connecting). No threads, replies or alt text, and no counts: v4's post insights
+(`localPosts:reportInsights`) are retired.
 
 Google's errors come as `{"error": {"code", "message", "status", "details"}}`: 401 UNAUTHENTICATED
 and 403 PERMISSION_DENIED ask for a reconnect; 429 RESOURCE_EXHAUSTED waits (the project's quota, a
@@ -197,9 +198,17 @@ class GoogleBusinessConnector(base.BaseConnector):
         return base.PublishResult(external_id=made["name"], url=made.get("searchUrl", ""))
 
     def lookup(self, job: PublishJob, payload: base.Payload | None = None) -> base.PublishResult | None:
-        """The location's newest posts, matched by summary and no older than the job's due time."""
-        assert job.account is not None and payload is not None
+        """The job's post by its name when it has one; else the location's newest posts, matched by
+        summary and no older than the job's due time."""
+        assert job.account is not None
         google, location = Google(job.account), _location(job.account)
+        if job.external_id:
+            try:
+                post = google.call("GET", job.external_id, sent=False)
+            except Gone:
+                return None
+            return base.PublishResult(external_id=post["name"], url=post.get("searchUrl", ""))
+        assert payload is not None
         wanted, oldest = _normal(payload.text), job.scheduled_for - CLOCK_SLACK
         token = ""
         for _ in range(PAGES):

@@ -172,8 +172,14 @@ class InstagramConnector(base.BaseConnector):
     def lookup(self, job: PublishJob, payload: base.Payload | None = None) -> base.PublishResult | None:
         """Whether the job's container was published (Instagram says so), and then which post it
         became (the account's posts since the job was due, matched by caption)."""
-        assert payload is not None
         graph = _graph(job.account)
+        if job.external_id and not job.external_id.startswith(CONTAINER):
+            try:
+                media = graph.get(job.external_id, fields="permalink")
+            except Gone:
+                return None
+            return base.PublishResult(external_id=job.external_id, url=media.get("permalink", ""))
+        assert payload is not None
         container = kept_container(job, payload)
         if container and self._status(graph, container) != "PUBLISHED":
             return None  # not published: publishing the same container again is safe
