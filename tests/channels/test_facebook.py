@@ -277,6 +277,11 @@ def test_contract_several_photos_are_one_post(people, brand, page, account):
 
 
 APP_USAGE = {"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 31, "total_time": 42})}
+APP_USAGE_WITH_WAIT = {
+    "X-App-Usage": json.dumps(
+        {"call_count": 100, "total_cputime": 31, "total_time": 42, "estimated_time_to_regain_access": 3}
+    )
+}
 PAGE_USAGE = {
     "X-Business-Use-Case-Usage": json.dumps(
         {
@@ -299,7 +304,9 @@ PAGE_USAGE = {
     [
         (_error("error_190"), Reconnect, "Facebook refused the access token"),
         (_error("error_190", 401), Reconnect, "session has been invalidated"),
+        (_error("error_200", 403), Reconnect, "lacks a permission"),
         (_error("error_4", 400, APP_USAGE), RetryLater, "limit on carecast's calls"),
+        (_error("error_4", 400, APP_USAGE_WITH_WAIT), RetryLater, "Application request limit"),
         (_error("error_32", 400, PAGE_USAGE), RetryLater, "Page request limit reached"),
         (_error("error_32", 429, PAGE_USAGE), RetryLater, "rate limit"),
         (_error("error_2_unavailable", 503), RetryLater, "unavailable for now"),
@@ -315,7 +322,8 @@ def test_contract_each_refusal_says_what_to_do(people, brand, page, account, fau
     if error is RetryLater and fault[2]:  # a rate limit: whose, and for how long
         headers = fault[2]
         assert raised.value.scope == ("app" if "X-App-Usage" in headers else "account")
-        assert raised.value.retry_after == (420 if headers is PAGE_USAGE else 300)
+        waits = {id(PAGE_USAGE): 420, id(APP_USAGE_WITH_WAIT): 180}
+        assert raised.value.retry_after == waits.get(id(headers), 300)
 
 
 def test_contract_what_facebook_cannot_take_is_refused_in_plain_words(people, brand, page, account):

@@ -115,12 +115,14 @@ class Graph:
             error = {}
         code, subcode = error.get("code"), error.get("error_subcode")
         words = error.get("message") or f"HTTP {response.status_code}"
-        if code in RECONNECT or (isinstance(code, int) and 200 <= code <= 299) or response.status_code == 401:
+        if code in RECONNECT or response.status_code == 401:
             return base.Reconnect(f"{self.label} refused the access token ({words})")
+        if isinstance(code, int) and 200 <= code <= 299:
+            return base.Reconnect(f"{self.label} says carecast lacks a permission it needs ({words})")
         if code in APP_LIMIT:
             return base.RetryLater(
                 f"{self.label}'s limit on carecast's calls ({words})",
-                retry_after=_regain_in(response, app=True),
+                retry_after=_regain_in(response),
                 scope="app",
             )
         if code in ACCOUNT_LIMITS or response.status_code == 429:
@@ -140,12 +142,11 @@ class Graph:
         return base.DoNotRetry(f"{self.label} refused it: {words}")
 
 
-def _regain_in(response: httpx.Response, *, app: bool = False) -> float:
+def _regain_in(response: httpx.Response) -> float:
     """Seconds until the limit lifts: the longest `estimated_time_to_regain_access` (minutes) in the
-    usage headers (the app's own header first when it is the app's limit), else a default."""
+    usage headers, else a default."""
     minutes: list[float] = []
-    names = ("X-App-Usage", *USAGE_HEADERS) if app else USAGE_HEADERS
-    for name in names:
+    for name in USAGE_HEADERS:
         raw = response.headers.get(name)
         if not raw:
             continue
