@@ -13,6 +13,7 @@ URL = re.compile(
     r"(?:/\S*)?",
     re.IGNORECASE,
 )
+HASHTAG = regex.compile(r"(?<![\w#])#\w+")
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
@@ -28,6 +29,7 @@ class ChannelProfile:
     url_length: int | None = None  # networks that count every link as a fixed length
     max_images: int = 4
     threads: bool = False
+    max_hashtags: int | None = None  # None: no limit
 
 
 PROFILES: dict[str, ChannelProfile] = {
@@ -39,7 +41,8 @@ PROFILES: dict[str, ChannelProfile] = {
         ChannelProfile("mastodon", "Mastodon", 500, url_length=23, threads=True),
         ChannelProfile("x", "X", 280, "weighted", url_length=23, threads=True),
         ChannelProfile("facebook", "Facebook Page", 63206, max_images=10),
-        ChannelProfile("instagram", "Instagram", 2200, max_images=10),
+        ChannelProfile("instagram", "Instagram", 2200, max_images=10, max_hashtags=30),
+        ChannelProfile("google_business", "Google Business Profile", 1500, max_images=1),
         ChannelProfile("linkedin", "LinkedIn Page", 3000, max_images=9),
         # The description's limit; the title (the text's first line) is cut to 100 characters.
         ChannelProfile("youtube", "YouTube", 5000, max_images=0),
@@ -90,4 +93,7 @@ def problems(text: str, network: str, *, images: int = 0) -> list[str]:
             f"{profile.label} takes {profile.max_images} image{'s' if profile.max_images != 1 else ''} "
             "at most."
         )
+    tags = len(HASHTAG.findall(text)) if profile.max_hashtags is not None else 0
+    if profile.max_hashtags is not None and tags > profile.max_hashtags:
+        found.append(f"{profile.label} takes {profile.max_hashtags} hashtags at most; this has {tags}.")
     return found

@@ -4,6 +4,9 @@ from carecast.channels.connectors.base import BaseConnector
 from carecast.channels.connectors.bluesky import BlueskyConnector
 from carecast.channels.connectors.brand_page import BrandPageConnector
 from carecast.channels.connectors.dummy import DummyConnector
+from carecast.channels.connectors.facebook import FacebookConnector
+from carecast.channels.connectors.google_business import GoogleBusinessConnector
+from carecast.channels.connectors.instagram import InstagramConnector
 from carecast.channels.connectors.linkedin import LinkedInConnector
 from carecast.channels.connectors.mastodon import MastodonConnector
 from carecast.channels.connectors.newsletter import NewsletterConnector
@@ -16,6 +19,9 @@ CONNECTORS: dict[str, type[BaseConnector]] = {
     BlueskyConnector.name: BlueskyConnector,
     BrandPageConnector.name: BrandPageConnector,
     DummyConnector.name: DummyConnector,
+    FacebookConnector.name: FacebookConnector,
+    GoogleBusinessConnector.name: GoogleBusinessConnector,
+    InstagramConnector.name: InstagramConnector,
     LinkedInConnector.name: LinkedInConnector,
     MastodonConnector.name: MastodonConnector,
     NewsletterConnector.name: NewsletterConnector,
