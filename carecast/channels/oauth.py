@@ -54,6 +54,7 @@ class Provider:
     authorize_params: dict[str, str] = field(default_factory=dict)
     long_lived: bool = False  # Meta: swap the short-lived user token for a 60-day one at once
     console: str = ""  # where an administrator registers the app
+    choose: str = ""  # what a person who manages several (Pages, locations) names to pick one
 
 
 _META_SCOPES = ("pages_show_list", "pages_read_engagement", "business_management")
@@ -68,6 +69,7 @@ PROVIDERS: dict[str, Provider] = {
             app="facebook",
             long_lived=True,
             console="https://developers.facebook.com/apps",
+            choose="Facebook Page (its name, if you manage several)",
         ),
         Provider(
             Network.INSTAGRAM,
@@ -77,6 +79,7 @@ PROVIDERS: dict[str, Provider] = {
             app="facebook",
             long_lived=True,
             console="https://developers.facebook.com/apps",
+            choose="Facebook Page its Instagram account is linked to (if you manage several)",
         ),
         Provider(
             Network.LINKEDIN,
@@ -85,6 +88,7 @@ PROVIDERS: dict[str, Provider] = {
             ("r_organization_social", "w_organization_social", "rw_organization_admin"),
             app="linkedin",
             console="https://www.linkedin.com/developers/apps",
+            choose="LinkedIn Page id (if you manage several)",
         ),
         Provider(
             Network.X,
@@ -116,6 +120,7 @@ PROVIDERS: dict[str, Provider] = {
             app="google",
             authorize_params={"access_type": "offline", "prompt": "consent"},
             console="https://console.cloud.google.com/apis/credentials",
+            choose="Location (accounts/…/locations/…)",
         ),
     )
 }
@@ -180,6 +185,7 @@ def offered() -> list[dict[str, Any]]:
             "label": Network(network).label,
             "configured": client(network) is not None,
             "settings": settings_names(network),
+            "choose": PROVIDERS[network].choose,
         }
         for network in PROVIDERS
     ]

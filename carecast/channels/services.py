@@ -46,7 +46,7 @@ from carecast.channels.models import (
     PublishWakeup,
 )
 from carecast.content import variants
-from carecast.content.models import ContentItem
+from carecast.content.models import ChannelVariant, ContentItem, ContentItemAsset
 from carecast.content.variants import content_item_variants_sync
 from carecast.core.audit import Record, audit_log, audit_log_many
 from carecast.core.bulk import insert_rows, update_rows
@@ -279,7 +279,7 @@ def channel_account_reconnect(*, actor: User, account: ChannelAccount, secret: s
 
 
 def channel_account_oauth_connect(
-    *, actor: User, brand: Any, network: str, grant: oauth.Grant, name: str = ""
+    *, actor: User, brand: Any, network: str, grant: oauth.Grant, name: str = "", handle: str = ""
 ) -> ChannelAccount:
     """Connect an account that signs in with OAuth: trade the network's code for tokens and keep them
     encrypted (access token in `secret`, refresh token, expiry). Nothing is saved if the network
@@ -292,6 +292,7 @@ def channel_account_oauth_connect(
         brand=brand,
         network=network,
         name=name.strip()[:120] or ChannelAccount.Network(network).label,
+        handle=handle.strip(),  # which Page, organisation or location, when the person manages several
     )
     _oauth_tokens_take(account, network, grant)
     with transaction.atomic():
@@ -419,17 +420,30 @@ def _claim_batch(portions: list[tuple[Any, int]]) -> list[tuple[PublishJob, Publ
             status=Job.PUBLISHING, attempt_count=F("attempt_count") + 1, updated_at=now
         )
         claimed = list(
-            PublishJob.objects.filter(pk__in=ids)
-            .select_related("account", "content_item")
-            .prefetch_related("content_item__asset_links__asset", "content_item__variants")
-            .order_by("pk")
+            PublishJob.objects.filter(pk__in=ids).select_related("account", "content_item").order_by("pk")
         )
     orgs = Organization.objects.in_bulk({job.organization_id for job in claimed})
+    versions, assets = _published_with({job.content_item_id for job in claimed})
     for job in claimed:
-        job.content_item.organization = orgs[job.content_item.organization_id]  # one object per organisation
+        item = job.content_item
+        item.organization = orgs[item.organization_id]  # one object per organisation
+        item.__dict__["_versions"] = versions.get(item.pk, [])
+        item.__dict__["_assets"] = assets.get(item.pk, [])
     # Attempt rows are written when each attempt ends (with its outcome), all of a batch together.
     attempts = [PublishAttempt(job=job, started_at=now) for job in claimed]
     return list(zip(claimed, attempts, strict=True))
+
+
+def _published_with(item_ids: set[int]) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """The channel versions and library assets of a batch's items, two queries for the whole batch
+    (Django's prefetch builds a query set per item, which costs more than the send itself)."""
+    versions: dict[int, list[Any]] = {}
+    for version in ChannelVariant.objects.filter(item_id__in=item_ids):
+        versions.setdefault(version.item_id, []).append(version)
+    assets: dict[int, list[Any]] = {}
+    for link in ContentItemAsset.objects.filter(item_id__in=item_ids).select_related("asset"):
+        assets.setdefault(link.item_id, []).append(link.asset)
+    return versions, assets
 
 
 def _send_time_problem(job: PublishJob, item: ContentItem) -> str:
@@ -565,10 +579,9 @@ def _send(
 def _media(item: ContentItem) -> tuple[Media, ...]:
     """The item's own image, then the library images and videos attached to it, in their order."""
     media = [Media(path=item.image.name or "", alt_text=item.alt_text)] if item.image else []
-    media += [
-        Media(path=link.asset.file.name or "", alt_text=link.asset.alt_text, kind=link.asset.kind)
-        for link in item.asset_links.all()
-    ]
+    kept = item.__dict__.get("_assets")  # read for the whole batch when it was claimed
+    attached = kept if kept is not None else [link.asset for link in item.asset_links.select_related("asset")]
+    media += [Media(path=a.file.name or "", alt_text=a.alt_text, kind=a.kind) for a in attached]
     return tuple(media)
 
 
@@ -627,8 +640,11 @@ def _published_many(done: list[tuple[PublishJob, PublishAttempt, ContentItem, Pu
                 for job, _, item, _ in done
             ]
         )
-    for job, *_ in done:
-        log.info("published job %s on %s", job.pk, job.channel, extra={"job_id": job.pk})
+    # One line per batch (every line goes through the PHI filter); each job's line is at debug level.
+    log.info("published %s jobs on %s", len(done), ", ".join(sorted({job.channel for job, *_ in done})))
+    if log.isEnabledFor(logging.DEBUG):
+        for job, *_ in done:
+            log.debug("published job %s on %s", job.pk, job.channel, extra={"job_id": job.pk})
 
 
 def _settle_items(item_ids: Iterable[int]) -> None:

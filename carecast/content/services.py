@@ -342,6 +342,7 @@ def content_item_set_campaign(*, actor: User, item: ContentItem, campaign: Campa
         before = {"campaign": item.campaign_id}
         item.campaign = campaign
         item.save(update_fields=["campaign", "updated_at"])
+        content_item_variants_sync(actor=actor, item=item)  # short links carry the campaign's name
         audit_log(
             action=actions.CONTENT_UPDATE,
             actor=actor,

@@ -320,14 +320,23 @@ def channel_variant_reset(*, actor: User, item: ContentItem, network: str) -> Ch
     return item.variants.get(network=network)
 
 
+def versions_of(item: ContentItem) -> list[ChannelVariant]:
+    """The item's versions. The publishing engine reads those of a whole batch in one query and keeps
+    them on each item (`_versions`); everywhere else they are read when asked for."""
+    kept = item.__dict__.get("_versions")
+    if kept is not None:
+        return list(kept)
+    return list(item.variants.all()) if item.pk else []
+
+
 def variant_texts(item: ContentItem) -> list[tuple[str, str]]:
     """(network, text) of every part of every version, for the compliance scan."""
     found: list[tuple[str, str]] = []
-    for variant in item.variants.all():
+    for variant in versions_of(item):
         found += [(variant.network, part) for part in [variant.text, *variant.thread]]
     return found
 
 
 def for_network(item: ContentItem, network: str) -> Any:
     """The item's version for `network`, or None (a reply, or a channel without one)."""
-    return next((v for v in item.variants.all() if v.network == network), None)
+    return next((v for v in versions_of(item) if v.network == network), None)

@@ -75,6 +75,7 @@ def channel_oauth_start(request: HttpRequest, network: str) -> HttpResponse:
         "brand": brand.pk,
         "account": account.pk if account else None,
         "name": request.POST.get("name", "").strip()[:120],
+        "handle": request.POST.get("handle", "").strip()[:253],
         "verifier": verifier,
         "redirect_uri": _redirect_uri(network),
         "started": now,
@@ -124,7 +125,12 @@ def channel_oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
         else:
             brand = get_object_or_404(Brand, organization_id=user.tenant_id, pk=started["brand"])
             account = channel_account_oauth_connect(
-                actor=user, brand=brand, network=network, grant=grant, name=started["name"]
+                actor=user,
+                brand=brand,
+                network=network,
+                grant=grant,
+                name=started["name"],
+                handle=started.get("handle", ""),
             )
             done = f"{account.name} ({label}) connected. Choose it on an item to publish there too."
     except CarecastError as exc:

@@ -50,6 +50,7 @@ urlpatterns = [
         name="channel_oauth_callback",
     ),
     path("content/<int:item_id>/channels/", views.targets, name="targets"),
+    path("content/<int:item_id>/campaign/", views.campaign_set, name="campaign_set"),
     path("content/<int:item_id>/retry/", views.retry, name="retry"),
     path("content/<int:item_id>/jobs/<int:job_id>/take-down/", views.take_down, name="take_down"),
     path("content/<int:item_id>/repeat/", views.repeat, name="repeat"),

@@ -458,6 +458,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             ],
             "targeted": set(item.publish_targets.values_list("account_id", flat=True)),
             "versions": _versions(item),
+            "campaigns": Campaign.objects.filter(organization_id=user.tenant_id),
             "library_assets": MediaAsset.objects.filter(organization_id=user.tenant_id)[:200],
             **_checks_context(user, item),
             "can_decide": bool(
@@ -883,6 +884,24 @@ def channel_reconnect(request: HttpRequest, account_id: int) -> HttpResponse:
             request, f"{account.name} is connected again. Retry its failed posts from their pages."
         )
     return redirect("web:settings")
+
+
+@login_required
+@require_POST
+def campaign_set(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, item_id)
+    chosen = request.POST.get("campaign") or ""
+    campaign = Campaign.objects.filter(organization_id=user.tenant_id, pk=chosen).first() if chosen else None
+    if chosen and campaign is None:
+        messages.error(request, "Choose one of your campaigns.")
+        return redirect("web:item", item_id=item_id)
+    return _run(
+        request,
+        item_id,
+        f"Part of “{campaign.name}” now." if campaign else "Not part of a campaign now.",
+        lambda: services.content_item_set_campaign(actor=user, item=item, campaign=campaign),
+    )
 
 
 @login_required

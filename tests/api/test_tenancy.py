@@ -215,6 +215,11 @@ CASES = {
         web(c, p, "/settings/crisis/", "post", {"action": "resume", "confirm": "on"}),
     ),
     "library": lambda c, p, w: _absent(web(c, p, "/library/"), w["item"].title, "B template"),
+    "campaign_set": lambda c, p, w: (
+        _status(web(c, p, f"/content/{w['draft'].pk}/campaign/", "post", {"campaign": ""}), 404),
+        web(c, p, f"/content/{w['a_item'].pk}/campaign/", "post", {"campaign": w["campaign"].pk}),
+        _check(_unchanged(w) and ContentItem.objects.get(pk=w["a_item"].pk).campaign_id is None),
+    ),
     "version": lambda c, p, w: (
         _status(web(c, p, f"/content/{w['draft'].pk}/versions/brand_page/", "post", {"text": "A says"}), 404),
         _check(_unchanged(w) and w["draft"].variants.get().text == "B secret"),

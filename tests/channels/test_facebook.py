@@ -31,6 +31,7 @@ from tests.recorded_http import LOST, fixture, recorded_server
 
 TOKEN = "EAAGm0PX4ZCpsBAPageToken"
 PAGE = "104857362910475"
+USER_TOKEN = "EAAGm0PX4ZCpsBAUserToken"  # what a person's OAuth sign-in gives
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 
 
@@ -89,9 +90,12 @@ class FakePage:
     def answer(self, request):
         if not request.path.startswith("/v21.0/"):
             return _error("error_2500_path")
+        path = request.path.removeprefix("/v21.0/")
+        if request.bearer == USER_TOKEN and request.method == "GET" and path == "me/accounts":
+            assert "access_token" in request.query["fields"][0]
+            return 200, fixture("facebook", "me_accounts.json")  # the Pages the signed-in person runs
         if request.bearer != TOKEN:
             return _error("error_190")
-        path = request.path.removeprefix("/v21.0/")
         if request.method == "GET":
             return self.read(path, request)
         if request.method == "DELETE":
@@ -225,6 +229,34 @@ def test_contract_connecting_checks_the_token_and_keeps_the_page_id(people, bran
         channel_account_create(
             actor=people["admin"], brand=brand, network="facebook", name="x", endpoint=page.url, secret="bad"
         )
+
+
+def test_contract_a_persons_sign_in_posts_as_the_page_they_chose(people, brand, page):
+    with pytest.raises(
+        ValidationError, match=r"Riverside Foundation, Riverside Health\. Give the Page's name"
+    ):
+        channel_account_create(
+            actor=people["admin"],
+            brand=brand,
+            network="facebook",
+            name="x",
+            endpoint=page.url,
+            secret=USER_TOKEN,
+        )
+    account = channel_account_create(
+        actor=people["admin"],
+        brand=brand,
+        network="facebook",
+        name="Riverside",
+        endpoint=page.url,
+        secret=USER_TOKEN,
+        handle="riverside health",
+    )
+    assert (account.external_id, account.handle, account.session) == (PAGE, "Riverside Health", TOKEN)
+    job = _due_job(people, brand, account)
+    publish_due_jobs()
+    job.refresh_from_db()
+    assert job.status == "published" and len(page.posts) == 1  # sent with the Page's own token
 
 
 def test_contract_a_due_post_goes_out_once(people, brand, page, account):

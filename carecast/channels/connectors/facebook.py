@@ -23,6 +23,7 @@ from carecast.channels.connectors.graph import (
     Duplicate,
     Gone,
     Graph,
+    choose_page,
     graph_time,
     insight,
     normal,
@@ -64,6 +65,10 @@ class FacebookConnector(base.BaseConnector):
     supports_metrics = True
 
     def connect(self, account: ChannelAccount) -> None:
+        page = choose_page(account, LABEL)
+        if page is not None:  # a person signed in: post as the Page they chose
+            account.external_id, account.handle = str(page["id"]), str(page.get("name", ""))
+            return
         me = Graph(account, LABEL).get("me", fields="id,name")
         account.external_id = str(me["id"])
         account.handle = account.handle or me.get("name", "")

@@ -65,7 +65,9 @@ class Graph:
 
     def __init__(self, account: ChannelAccount, label: str) -> None:
         self.base = f"{(account.endpoint or GRAPH_URL).rstrip('/')}/{VERSION}"
-        self.token = access_token(account)
+        # A person's sign-in (OAuth) gives a user token; posts go with the chosen Page's own token,
+        # kept (encrypted) in `session`. An account connected with a Page token has none.
+        self.token = account.session or access_token(account)
         self.label = label
 
     def get(self, path: str, **params: Any) -> Any:
@@ -140,6 +142,30 @@ class Graph:
         if response.status_code == 404 or (code == 100 and subcode == 33):
             return Gone(f"not found on {self.label} ({words})")
         return base.DoNotRetry(f"{self.label} refused it: {words}")
+
+
+def choose_page(account: ChannelAccount, label: str, fields: str = "id,name,access_token") -> Any:
+    """For a person's sign-in: the Page this account posts as, among those they manage (the one named
+    in `handle` by its name or id, or the only one); its token is kept in `session`. None when the
+    token is a Page's own (it manages no Pages itself)."""
+    graph = Graph(account, label)
+    try:
+        pages = graph.get("me/accounts", fields=fields, limit=100).get("data") or []
+    except base.Reconnect:
+        raise
+    except base.ConnectorError:
+        return None  # a Page token has no "accounts" of its own
+    if not pages:
+        raise base.DoNotRetry(f"this {label} sign-in manages no Facebook Page; sign in as a Page admin")
+    wanted = account.handle.strip().casefold()
+    chosen = [p for p in pages if wanted in (str(p["id"]), str(p.get("name", "")).casefold())]
+    if not wanted and len(pages) == 1:
+        chosen = pages
+    if len(chosen) != 1:
+        names = ", ".join(sorted(str(p.get("name", p["id"])) for p in pages))
+        raise base.DoNotRetry(f"you manage these Pages: {names}. Give the Page's name to choose one")
+    account.session = str(chosen[0]["access_token"])
+    return chosen[0]
 
 
 def _regain_in(response: httpx.Response) -> float:

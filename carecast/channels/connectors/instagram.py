@@ -29,7 +29,15 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from carecast.channels.connectors import base
-from carecast.channels.connectors.graph import Gone, Graph, graph_time, insight, normal, not_before
+from carecast.channels.connectors.graph import (
+    Gone,
+    Graph,
+    choose_page,
+    graph_time,
+    insight,
+    normal,
+    not_before,
+)
 from carecast.channels.models import ChannelAccount, PublishJob
 
 LABEL = "Instagram"
@@ -125,7 +133,9 @@ class InstagramConnector(base.BaseConnector):
     _last_status = ""  # Instagram's words about the container last looked at
 
     def connect(self, account: ChannelAccount) -> None:
-        me = Graph(account, LABEL).get("me", fields="id,name,instagram_business_account{id,username}")
+        fields = "id,name,instagram_business_account{id,username}"
+        me = choose_page(account, LABEL, fields=f"{fields},access_token")  # a person signed in
+        me = me or Graph(account, LABEL).get("me", fields=fields)
         linked = me.get("instagram_business_account")
         if not linked:
             raise base.DoNotRetry(
