@@ -106,3 +106,24 @@ def due_item_on(account: Any, *, author: User, reviewer: User, brand: Brand, tex
     publish_target_set(actor=author, item=item, accounts=[account])
     make_due(item)
     return item
+
+
+def due_job(
+    people: dict[str, User],
+    brand: Brand,
+    account: Any,
+    text: str = "Flu clinic open Saturday 9 to 12.",
+    **kw: Any,
+) -> Any:
+    """The publish job of an approved post going to `account`, whose time has just come."""
+    from carecast.channels.models import PublishJob
+
+    item = due_item_on(
+        account,
+        author=people["contributor"],
+        reviewer=people["medical_reviewer"],
+        brand=brand,
+        text=text,
+        **kw,
+    )
+    return PublishJob.objects.get(content_item=item, channel=account.network)

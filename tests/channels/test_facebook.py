@@ -26,7 +26,7 @@ from carecast.channels.connectors.facebook import FacebookConnector
 from carecast.channels.models import AppRateLimit, ChannelAccount, PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
-from tests.factories import due_item_on
+from tests.factories import due_job
 from tests.recorded_http import LOST, fixture, recorded_server
 
 TOKEN = "EAAGm0PX4ZCpsBAPageToken"
@@ -210,18 +210,6 @@ def account(people, brand, page):
     )
 
 
-def _due_job(people, brand, account, text="Flu clinic open Saturday 9 to 12.", **kw):
-    item = due_item_on(
-        account,
-        author=people["contributor"],
-        reviewer=people["medical_reviewer"],
-        brand=brand,
-        text=text,
-        **kw,
-    )
-    return PublishJob.objects.get(content_item=item, channel="facebook")
-
-
 def test_contract_connecting_checks_the_token_and_keeps_the_page_id(people, brand, page, account):
     assert (account.external_id, account.handle, account.status) == (PAGE, "Riverside Health", "connected")
     assert page.server.calls("GET", "/v21.0/me")[0].bearer == TOKEN
@@ -253,14 +241,14 @@ def test_contract_a_persons_sign_in_posts_as_the_page_they_chose(people, brand, 
         handle="riverside health",
     )
     assert (account.external_id, account.handle, account.session) == (PAGE, "Riverside Health", TOKEN)
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     assert job.status == "published" and len(page.posts) == 1  # sent with the Page's own token
 
 
 def test_contract_a_due_post_goes_out_once(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     (post,) = page.posts.values()
@@ -270,7 +258,7 @@ def test_contract_a_due_post_goes_out_once(people, brand, page, account):
 
 
 def test_contract_a_link_goes_with_the_post(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     link = "https://riverside.example/flu"
     FacebookConnector().publish(job, Payload(text="Flu clinic open Saturday.", link=link))
     (post,) = page.posts.values()
@@ -280,7 +268,7 @@ def test_contract_a_link_goes_with_the_post(people, brand, page, account):
 def test_contract_a_photo_goes_with_its_alt_text(people, brand, page, account):
     from tests.content.test_services import png
 
-    job = _due_job(
+    job = due_job(
         people, brand, account, text="Our new vaccination room.", image=png(), alt_text="Two chairs"
     )
     publish_due_jobs()
@@ -293,7 +281,7 @@ def test_contract_a_photo_goes_with_its_alt_text(people, brand, page, account):
 
 
 def test_contract_several_photos_are_one_post(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     paths = [default_storage.save(f"content/test/room{i}.png", ContentFile(PNG)) for i in range(3)]
     result = FacebookConnector().publish(
         job,
@@ -347,7 +335,7 @@ PAGE_USAGE = {
     ],
 )
 def test_contract_each_refusal_says_what_to_do(people, brand, page, account, fault, error, words):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     page.faults.append(fault)
     with pytest.raises(error, match=words) as raised:
         FacebookConnector().publish(job, Payload(text="Flu clinic open Saturday."))
@@ -359,7 +347,7 @@ def test_contract_each_refusal_says_what_to_do(people, brand, page, account, fau
 
 
 def test_contract_what_facebook_cannot_take_is_refused_in_plain_words(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     for payload, words in [
         (Payload(text="a", media=(Media(path="x.mp4", alt_text="", kind="video"),)), "cannot post videos"),
         (Payload(text="a", thread=("b",)), "cannot be a thread"),
@@ -371,7 +359,7 @@ def test_contract_what_facebook_cannot_take_is_refused_in_plain_words(people, br
 
 
 def test_contract_the_apps_limit_holds_back_every_facebook_account(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     page.faults.append(_error("error_4", 400, APP_USAGE))
     publish_due_jobs()
     job.refresh_from_db()
@@ -382,7 +370,7 @@ def test_contract_the_apps_limit_holds_back_every_facebook_account(people, brand
 
 
 def test_contract_a_lost_answer_is_read_back_not_posted_twice(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     page.faults.append("lost")
     publish_due_jobs()
     job.refresh_from_db()
@@ -398,7 +386,7 @@ def test_contract_an_answer_lost_before_posting_means_posting_once_after_reading
 ):
     # The same words went out a week ago (a repeated post): that one is not this job's.
     old = page.make_post("Flu clinic open Saturday 9 to 12.", created=datetime.now(UTC) - timedelta(days=7))
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     page.faults.append("lost-early")
     publish_due_jobs()
     job.refresh_from_db()
@@ -413,7 +401,7 @@ def test_contract_an_answer_lost_before_posting_means_posting_once_after_reading
 
 
 def test_contract_a_repeat_facebook_refuses_as_a_duplicate_is_found_not_posted(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     first = FacebookConnector().publish(job, Payload(text="Flu clinic open Saturday."))
     # The answer to the first call was never recorded, and the job is sent again.
     again = FacebookConnector().publish(job, Payload(text="Flu clinic open Saturday."))
@@ -427,7 +415,7 @@ def test_contract_a_repeat_facebook_refuses_as_a_duplicate_is_found_not_posted(p
 
 
 def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     page.faults.append(_error("error_190"))
     publish_due_jobs()
     job.refresh_from_db()
@@ -437,7 +425,7 @@ def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people
 
 
 def test_contract_delete_and_metrics(people, brand, page, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     page.posts[job.external_id].update(reactions=12, comments=3, shares=2, impressions=1480)

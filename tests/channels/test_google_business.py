@@ -24,7 +24,7 @@ from carecast.channels.connectors.google_business import GoogleBusinessConnector
 from carecast.channels.models import AppRateLimit, ChannelAccount, PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
-from tests.factories import due_item_on
+from tests.factories import due_job
 from tests.recorded_http import LOST, fixture, recorded_server
 
 TOKEN = "ya29.a0AfB_byGoodToken"
@@ -131,12 +131,6 @@ def account(people, brand, google):
     )
 
 
-def _due_job(people, brand, account, text="Flu clinic open Saturday 9 to 12.", **kw):
-    reviewer = people["medical_reviewer"]
-    item = due_item_on(account, author=people["contributor"], reviewer=reviewer, brand=brand, text=text, **kw)
-    return PublishJob.objects.get(content_item=item, channel="google_business")
-
-
 def test_contract_connecting_checks_the_token_and_the_location(people, brand, google, account):
     assert (account.external_id, account.status) == (LOCATION, "connected")
     assert google.server.requests[0].query["pageSize"] == ["1"]
@@ -154,7 +148,7 @@ def test_contract_connecting_checks_the_token_and_the_location(people, brand, go
 def test_contract_a_due_post_goes_out_once_with_its_photo(people, brand, google, account):
     from tests.content.test_services import png
 
-    job = _due_job(people, brand, account, image=png(), alt_text="The clinic's front door")
+    job = due_job(people, brand, account, image=png(), alt_text="The clinic's front door")
     publish_due_jobs()
     job.refresh_from_db()
     (post,) = google.posts.values()
@@ -170,14 +164,14 @@ def test_contract_a_due_post_goes_out_once_with_its_photo(people, brand, google,
 
 
 def test_contract_a_link_becomes_a_learn_more_button(people, brand, google, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     GoogleBusinessConnector().publish(job, Payload(text="Flu clinic.", link="https://riverside.example/flu"))
     (post,) = google.posts.values()
     assert post["callToAction"] == {"actionType": "LEARN_MORE", "url": "https://riverside.example/flu"}
 
 
 def test_contract_what_google_cannot_take_is_refused_in_plain_words(people, brand, google, account, settings):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     for payload, words in [
         (Payload(text="a", thread=("b",)), "cannot be a thread"),
         (Payload(text="a", reply_to="https://g.co/x"), "cannot reply"),
@@ -211,7 +205,7 @@ def test_contract_what_google_cannot_take_is_refused_in_plain_words(people, bran
 def test_contract_each_refusal_says_what_to_do(
     people, brand, google, account, fault, error, words, wait, scope
 ):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     google.faults.append(fault)
     with pytest.raises(error, match=words) as raised:
         GoogleBusinessConnector().publish(job, Payload(text="Flu clinic open Saturday."))
@@ -220,7 +214,7 @@ def test_contract_each_refusal_says_what_to_do(
 
 
 def test_contract_the_projects_quota_holds_back_every_google_location(people, brand, google, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     google.faults.append(_error("error_429_project"))
     publish_due_jobs()
     job.refresh_from_db()
@@ -229,7 +223,7 @@ def test_contract_the_projects_quota_holds_back_every_google_location(people, br
 
 
 def test_contract_a_lost_answer_is_read_back_not_posted_twice(people, brand, google, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     google.faults.append("lost")
     publish_due_jobs()
     job.refresh_from_db()
@@ -248,7 +242,7 @@ def test_contract_an_answer_lost_before_posting_means_posting_once_after_reading
         {"summary": "Flu clinic open Saturday 9 to 12.", "languageCode": "en-US", "topicType": "STANDARD"},
         created=datetime.now(UTC) - timedelta(days=7),
     )  # last week's post with the same words is not this job's
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     google.faults.append("lost-early")
     publish_due_jobs()
     job.refresh_from_db()
@@ -263,7 +257,7 @@ def test_contract_an_answer_lost_before_posting_means_posting_once_after_reading
 
 
 def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people, brand, google, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     google.faults.append(_error("error_401"))
     publish_due_jobs()
     job.refresh_from_db()
@@ -273,7 +267,7 @@ def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people
 
 
 def test_contract_delete(people, brand, google, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     assert GoogleBusinessConnector().supports_metrics is False  # v4 gives no post counts any more

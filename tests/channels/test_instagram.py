@@ -27,7 +27,7 @@ from carecast.channels.connectors.instagram import InstagramConnector
 from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
-from tests.factories import due_item_on
+from tests.factories import due_job
 from tests.recorded_http import LOST, fixture, recorded_server
 
 TOKEN = "EAAGm0PX4ZCpsBAPageToken"
@@ -216,9 +216,7 @@ def _due_job(people, brand, account, text="Flu clinic open Saturday 9 to 12.", *
 
     if "image" not in kw:
         kw.update(image=png(), alt_text="The clinic's front door")
-    reviewer = people["medical_reviewer"]
-    item = due_item_on(account, author=people["contributor"], reviewer=reviewer, brand=brand, text=text, **kw)
-    return PublishJob.objects.get(content_item=item, channel="instagram")
+    return due_job(people, brand, account, text, **kw)
 
 
 def _payload(job, text="Flu clinic open Saturday 9 to 12."):

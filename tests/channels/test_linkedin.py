@@ -22,10 +22,10 @@ from carecast.channels.connectors.base import (
     RetryLater,
 )
 from carecast.channels.connectors.linkedin import LinkedInConnector, commentary, plain
-from carecast.channels.models import AppRateLimit, ChannelAccount, PublishJob
+from carecast.channels.models import AppRateLimit, ChannelAccount
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
-from tests.factories import due_item_on
+from tests.factories import due_job
 from tests.recorded_http import LOST, fixture, recorded_server
 
 TOKEN = "li-member-token"
@@ -225,13 +225,6 @@ def account(people, brand, linkedin):
     )
 
 
-def _due_job(people, brand, account, text="Flu clinic open Saturday 9 to 12."):
-    item = due_item_on(
-        account, author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, text=text
-    )
-    return PublishJob.objects.get(content_item=item, channel="linkedin")
-
-
 def _image():
     return default_storage.save("content/test/clinic.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 64))
 
@@ -287,7 +280,7 @@ def test_contract_a_member_of_several_pages_is_asked_which(people, brand, linked
 
 
 def test_contract_a_due_post_goes_out_once_on_the_page(people, brand, linkedin, account):
-    job = _due_job(people, brand, account, text="Flu shots (free) at #Riverside on Saturday.")
+    job = due_job(people, brand, account, text="Flu shots (free) at #Riverside on Saturday.")
     publish_due_jobs()
     job.refresh_from_db()
     (post,) = linkedin.posts.values()
@@ -300,7 +293,7 @@ def test_contract_a_due_post_goes_out_once_on_the_page(people, brand, linkedin, 
 
 
 def test_contract_an_image_goes_with_its_alt_text(people, brand, linkedin, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     LinkedInConnector().publish(
         job,
         Payload(
@@ -315,7 +308,7 @@ def test_contract_an_image_goes_with_its_alt_text(people, brand, linkedin, accou
 
 
 def test_contract_what_linkedin_cannot_take_is_refused_in_plain_words(people, brand, linkedin, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     with pytest.raises(DoNotRetry, match="LinkedIn has no threads"):
         LinkedInConnector().publish(job, Payload(text="One.", thread=("Two.",)))
     with pytest.raises(DoNotRetry, match="not videos"):
@@ -328,7 +321,7 @@ def test_contract_what_linkedin_cannot_take_is_refused_in_plain_words(people, br
 def test_contract_the_apps_daily_limit_holds_every_account_until_midnight_utc(
     people, brand, linkedin, account
 ):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     linkedin.fault("POST", "/rest/posts", "429-app")
     publish_due_jobs()
     job.refresh_from_db()
@@ -339,7 +332,7 @@ def test_contract_the_apps_daily_limit_holds_every_account_until_midnight_utc(
 
 
 def test_contract_a_members_limit_holds_only_its_account(people, brand, linkedin, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     linkedin.fault("POST", "/rest/posts", "429-member")
     with pytest.raises(RetryLater, match="rate limit for this account") as raised:
         LinkedInConnector().publish(job, Payload(text="Flu clinic open Saturday."))
@@ -347,7 +340,7 @@ def test_contract_a_members_limit_holds_only_its_account(people, brand, linkedin
 
 
 def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people, brand, linkedin, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     account.secret = "revoked"
     account.save(update_fields=["secret"])
     with pytest.raises(Reconnect, match="Invalid access token"):
@@ -360,7 +353,7 @@ def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people
 
 
 def test_contract_linkedin_down_before_the_post_is_sent_is_retried_later(people, brand, linkedin, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     linkedin.fault("POST", "/rest/images", 500)
     with pytest.raises(RetryLater, match="answered 500"):
         LinkedInConnector().publish(job, Payload(text="Flu.", media=(Media(path=_image(), alt_text="Door"),)))
@@ -371,7 +364,7 @@ def test_contract_linkedin_down_before_the_post_is_sent_is_retried_later(people,
 
 
 def test_contract_a_lost_answer_is_read_back_not_posted_twice(people, brand, linkedin, account):
-    job = _due_job(people, brand, account, text="Flu shots [walk-in] at #Riverside.")
+    job = due_job(people, brand, account, text="Flu shots [walk-in] at #Riverside.")
     linkedin.fault("POST", "/rest/posts", "lost")
     publish_due_jobs()
     job.refresh_from_db()
@@ -383,7 +376,7 @@ def test_contract_a_lost_answer_is_read_back_not_posted_twice(people, brand, lin
 
 
 def test_contract_sending_again_after_a_lost_answer_finds_the_post(people, brand, linkedin, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     linkedin.fault("POST", "/rest/posts", "lost")
     with pytest.raises(OutcomeUnknown):
         LinkedInConnector().publish(job, Payload(text="Flu clinic open Saturday."))
@@ -394,14 +387,14 @@ def test_contract_sending_again_after_a_lost_answer_finds_the_post(people, brand
 
 def test_contract_a_duplicate_of_an_older_post_asks_for_new_words(people, brand, linkedin, account):
     linkedin.make_post({"commentary": commentary("Flu clinic open Saturday.")}, created_ms=1700000000000)
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     with pytest.raises(DoNotRetry, match="change the wording"):
         LinkedInConnector().publish(job, Payload(text="Flu clinic open Saturday."))
     assert len(linkedin.posts) == 1
 
 
 def test_contract_delete_and_metrics(people, brand, linkedin, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     linkedin.posts[job.external_id]["statistics"].update(

@@ -25,7 +25,7 @@ from carecast.channels.connectors.base import (
     RetryLater,
 )
 from carecast.channels.connectors.mastodon import MastodonConnector, idempotency_key
-from carecast.channels.models import ChannelAccount, PublishJob
+from carecast.channels.models import ChannelAccount
 from carecast.channels.services import (
     channel_account_create,
     publish_due_jobs,
@@ -33,7 +33,7 @@ from carecast.channels.services import (
 )
 from carecast.core.errors import ValidationError
 from tests.conftest import _free_port
-from tests.factories import due_item_on
+from tests.factories import due_job
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mastodon"
 TOKEN = "good-token"
@@ -186,13 +186,6 @@ def account(people, brand, server):
     )
 
 
-def _due_job(people, brand, account, text="Flu clinic open Saturday 9 to 12."):
-    item = due_item_on(
-        account, author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, text=text
-    )
-    return PublishJob.objects.get(content_item=item, channel="mastodon")
-
-
 def test_contract_connecting_checks_the_token_and_keeps_it_encrypted(people, brand, server, account):
     assert (account.external_id, account.handle, account.status) == (
         "109348877104521237",
@@ -214,7 +207,7 @@ def test_contract_connecting_checks_the_token_and_keeps_it_encrypted(people, bra
 
 
 def test_contract_a_due_post_goes_out_once_with_an_idempotency_key(people, brand, server, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     assert job.status == "published" and job.external_url.startswith("https://mastodon.example/@riverside/")
@@ -228,7 +221,7 @@ def test_contract_a_due_post_goes_out_once_with_an_idempotency_key(people, brand
 
 
 def test_contract_a_thread_with_an_image_and_its_description(people, brand, server, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     path = default_storage.save("content/test/clinic.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 64))
     result = MastodonConnector().publish(
         job,
@@ -247,7 +240,7 @@ def test_contract_a_thread_with_an_image_and_its_description(people, brand, serv
 
 def test_contract_a_reply_to_a_post_given_by_its_address(people, brand, server, account):
     question = server.make_status({"status": ["Are you open Saturday?"]})
-    job = _due_job(people, brand, account, text="Yes, 9 to 12.")
+    job = due_job(people, brand, account, text="Yes, 9 to 12.")
     MastodonConnector().publish(job, Payload(text="Yes, 9 to 12.", reply_to=question["url"]))
     reply = max(server.statuses.values(), key=lambda s: s["id"])
     assert reply["in_reply_to_id"] == question["id"]
@@ -265,7 +258,7 @@ def test_contract_a_reply_to_a_post_given_by_its_address(people, brand, server, 
     ],
 )
 def test_contract_each_refusal_says_what_to_do(people, brand, server, account, fault, error, words):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     server.faults.append(fault)
     with pytest.raises(error, match=words) as raised:
         MastodonConnector().publish(job, Payload(text="Flu clinic open Saturday."))
@@ -274,7 +267,7 @@ def test_contract_each_refusal_says_what_to_do(people, brand, server, account, f
 
 
 def test_contract_a_lost_answer_is_read_back_not_posted_twice(people, brand, server, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     server.faults.append("lost")
     publish_due_jobs()
     job.refresh_from_db()
@@ -286,7 +279,7 @@ def test_contract_a_lost_answer_is_read_back_not_posted_twice(people, brand, ser
 
 
 def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people, brand, server, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     server.faults.append(401)
     publish_due_jobs()
     job.refresh_from_db()
@@ -296,7 +289,7 @@ def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people
 
 
 def test_contract_delete_and_metrics(people, brand, server, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     server.statuses[job.external_id].update(favourites_count=7, reblogs_count=2, replies_count=1)

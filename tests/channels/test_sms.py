@@ -18,12 +18,11 @@ from carecast.audiences.models import TextDelivery, TextSubscriber
 from carecast.audiences.services import text_subscriber_add
 from carecast.channels.connectors.base import DoNotRetry, Payload, Reconnect, RetryLater
 from carecast.channels.connectors.sms import SmsConnector
-from carecast.channels.models import PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
 from carecast.core.models import AuditEntry
 from tests.conftest import _free_port
-from tests.factories import due_item_on
+from tests.factories import due_job
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sms"
 SID, TOKEN = "AC00000000000000000000000000000001", "auth-token-1"
@@ -117,10 +116,7 @@ def _numbers(people, brand, *numbers):
 
 
 def _due_job(people, brand, account, text="Flu shots Saturday 9-12 at Riverside Clinic."):
-    item = due_item_on(
-        account, author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, text=text
-    )
-    return PublishJob.objects.get(content_item=item, channel="sms")
+    return due_job(people, brand, account, text)
 
 
 def test_contract_connecting_checks_the_credentials(people, brand, provider, account):

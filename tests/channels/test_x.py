@@ -20,10 +20,10 @@ from carecast.channels.connectors.base import (
     RetryLater,
 )
 from carecast.channels.connectors.x import XConnector, same_text
-from carecast.channels.models import AppRateLimit, ChannelAccount, PublishJob
+from carecast.channels.models import AppRateLimit, ChannelAccount
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
-from tests.factories import due_item_on
+from tests.factories import due_job
 from tests.recorded_http import LOST, fixture, recorded_server
 
 TOKEN = "x-user-token"
@@ -229,13 +229,6 @@ def account(people, brand, x):
     )
 
 
-def _due_job(people, brand, account, text="Flu clinic open Saturday 9 to 12."):
-    item = due_item_on(
-        account, author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, text=text
-    )
-    return PublishJob.objects.get(content_item=item, channel="x")
-
-
 def _image(name="clinic.png"):
     return default_storage.save(f"content/test/{name}", ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 64))
 
@@ -249,7 +242,7 @@ def test_contract_connecting_reads_the_account_and_refuses_a_bad_token(people, b
 
 
 def test_contract_a_due_post_goes_out_once(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     (tweet,) = x.tweets.values()
@@ -261,7 +254,7 @@ def test_contract_a_due_post_goes_out_once(people, brand, x, account):
 
 
 def test_contract_a_thread_with_an_image_and_its_alt_text(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     result = XConnector().publish(
         job,
         Payload(
@@ -279,7 +272,7 @@ def test_contract_a_thread_with_an_image_and_its_alt_text(people, brand, x, acco
 
 def test_contract_a_reply_to_a_post_given_by_its_address(people, brand, x, account):
     question = x.make_tweet("Are you open Saturday?")
-    job = _due_job(people, brand, account, text="Yes, 9 to 12.")
+    job = due_job(people, brand, account, text="Yes, 9 to 12.")
     XConnector().publish(
         job, Payload(text="Yes, 9 to 12.", reply_to=f"https://x.com/someone/status/{question['id']}")
     )
@@ -290,7 +283,7 @@ def test_contract_a_reply_to_a_post_given_by_its_address(people, brand, x, accou
 
 
 def test_contract_what_x_cannot_take_is_refused_before_anything_is_sent(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     with pytest.raises(DoNotRetry, match="part 2 of the thread: X takes 280 weighted at most; this is 281"):
         XConnector().publish(job, Payload(text="Flu clinic.", thread=("a" * 281,)))
     with pytest.raises(DoNotRetry, match="images to X, not videos"):
@@ -301,7 +294,7 @@ def test_contract_what_x_cannot_take_is_refused_before_anything_is_sent(people, 
 
 
 def test_contract_a_rate_limit_waits_until_the_reset_header(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     x.fault("POST", "/2/tweets", 429)
     with pytest.raises(RetryLater, match="rate limit") as raised:
         XConnector().publish(job, Payload(text="Flu clinic open Saturday."))
@@ -316,7 +309,7 @@ def test_contract_a_rate_limit_waits_until_the_reset_header(people, brand, x, ac
 
 
 def test_contract_the_apps_daily_limit_holds_every_account(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     x.fault("POST", "/2/tweets", "app-429")
     publish_due_jobs()
     job.refresh_from_db()
@@ -327,7 +320,7 @@ def test_contract_the_apps_daily_limit_holds_every_account(people, brand, x, acc
 
 
 def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     x.fault("POST", "/2/tweets", 401, 401)
     with pytest.raises(Reconnect, match="X refused the access token"):
         XConnector().publish(job, Payload(text="Flu clinic open Saturday."))
@@ -339,7 +332,7 @@ def test_contract_a_revoked_token_fails_the_post_and_asks_for_a_reconnect(people
 
 
 def test_contract_x_down_before_the_post_is_sent_is_retried_later(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     x.fault("POST", "/2/media/upload", 503)
     with pytest.raises(RetryLater, match="answered 503"):
         XConnector().publish(job, Payload(text="Flu clinic.", media=(Media(path=_image(), alt_text="Door"),)))
@@ -350,7 +343,7 @@ def test_contract_x_down_before_the_post_is_sent_is_retried_later(people, brand,
 
 
 def test_contract_a_refused_text_says_why(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     with pytest.raises(DoNotRetry, match="replying to has been deleted"):
         XConnector().publish(job, Payload(text="Yes.", reply_to="1"))
 
@@ -359,7 +352,7 @@ def test_contract_a_lost_answer_is_read_back_not_posted_twice(people, brand, x, 
     brand.organization.phi_allow_list = "https://example.org/flu"  # a link the checks let through
     brand.organization.save(update_fields=["phi_allow_list"])
     text = "Flu & COVID shots Saturday: https://example.org/flu"
-    job = _due_job(people, brand, account, text=text)
+    job = due_job(people, brand, account, text=text)
     x.fault("POST", "/2/tweets", "lost")
     publish_due_jobs()
     job.refresh_from_db()
@@ -372,7 +365,7 @@ def test_contract_a_lost_answer_is_read_back_not_posted_twice(people, brand, x, 
 
 
 def test_contract_a_thread_cut_short_is_finished_without_repeating_a_part(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     payload = Payload(text="Flu clinic open Saturday.", thread=("Bring your card.", "No appointment needed."))
     x.fault("POST", "/2/tweets", None, "lost")  # the second part is written, its answer lost
     with pytest.raises(OutcomeUnknown):
@@ -387,14 +380,14 @@ def test_contract_a_thread_cut_short_is_finished_without_repeating_a_part(people
 def test_contract_a_duplicate_of_an_old_post_asks_for_new_words(people, brand, x, account):
     old = x.make_tweet("Flu clinic open Saturday.")
     old["created_at"] = "2026-11-01T09:00:00.000Z"
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     with pytest.raises(DoNotRetry, match="change the wording"):
         XConnector().publish(job, Payload(text="Flu clinic open Saturday."))
     assert list(x.tweets) == [old["id"]]
 
 
 def test_contract_delete_and_metrics(people, brand, x, account):
-    job = _due_job(people, brand, account)
+    job = due_job(people, brand, account)
     publish_due_jobs()
     job.refresh_from_db()
     x.tweets[job.external_id]["public_metrics"].update(

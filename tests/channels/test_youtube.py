@@ -24,7 +24,7 @@ from carecast.channels.connectors.youtube import YouTubeConnector, title_of
 from carecast.channels.models import PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
-from tests.factories import due_item_on
+from tests.factories import due_job
 from tests.recorded_http import LOST, fixture, recorded_server
 
 TOKEN = "google-access-token"
@@ -187,10 +187,7 @@ def account(people, brand, youtube):
 
 
 def _due_job(people, brand, account, text="Flu clinic tour\nWhat to expect at Saturday's flu clinic."):
-    item = due_item_on(
-        account, author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, text=text
-    )
-    return PublishJob.objects.get(content_item=item, channel="youtube")
+    return due_job(people, brand, account, text)
 
 
 def _video():
