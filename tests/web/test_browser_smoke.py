@@ -42,6 +42,9 @@ PAGES = [
     "/suggestions/",
     "/calendar/?view=month",
     "/content/bulk/",
+    "/library/",
+    "/library/media/",
+    "/library/templates/",
 ]
 
 
@@ -49,8 +52,18 @@ def test_every_page_is_accessible(page: Page, live_server, people, brand, later)
     item = approved_item(
         author=people["contributor"], reviewer=people["medical_reviewer"], brand=brand, publish_at=later
     )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from carecast.content import library
+    from tests.media_samples import mp4
+
+    video = library.media_asset_upload(
+        actor=people["contributor"], upload=SimpleUploadedFile("t.mp4", mp4(), "video/mp4"), name="Tour"
+    )
+    template = library.content_template_save(actor=people["strategist"], name="Hours", text="Open at {site}.")
     sign_in(page, live_server.url, people["admin"].username)
-    for path in [*PAGES, f"/content/{item.pk}/", f"/content/{item.pk}/edit/"]:
+    extra = [f"/library/media/{video.pk}/", f"/library/templates/{template.pk}/use/"]
+    for path in [*PAGES, *extra, f"/content/{item.pk}/", f"/content/{item.pk}/edit/"]:
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == 200, path
         check_accessibility(page)
