@@ -14,7 +14,7 @@ from carecast.accounts.models import User
 from carecast.accounts.permissions import Action, can, require
 from carecast.content import audit_actions as actions
 from carecast.content.media import validate_image
-from carecast.content.models import Campaign, ContentItem, ContentRevision
+from carecast.content.models import Campaign, ContentItem, ContentItemAsset, ContentRevision
 from carecast.core.audit import audit_log
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from carecast.core.models import Brand
@@ -369,12 +369,17 @@ def content_item_duplicate(*, actor: User, item: ContentItem) -> ContentItem:
             campaign=item.campaign,
         )
         _save_revision(copy, actor)
+        ContentItemAsset.objects.bulk_create(  # the library images and videos go with the words
+            ContentItemAsset(item=copy, asset_id=link.asset_id, position=link.position, added_by=actor)
+            for link in item.asset_links.all()
+        )
         audit_log(
             action=actions.CONTENT_CREATE,
             actor=actor,
             obj=copy,
             after={**_snapshot(copy), "copy_of": item.pk},
         )
+        content_item_variants_sync(actor=actor, item=copy)
     return copy
 
 

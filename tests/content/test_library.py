@@ -142,6 +142,18 @@ def test_a_library_image_is_published_with_its_alt_text(people, brand):
     assert (post.image, post.alt_text) == (photo.file.name, "The bright hospital lobby")
 
 
+def test_a_copy_keeps_the_library_assets_and_gets_its_own_versions(people, brand):
+    from carecast.content import services
+
+    author = people["contributor"]
+    photo = library.media_asset_upload(actor=author, upload=_file(png()), name="Lobby", alt_text="The lobby")
+    item = library.content_item_create(actor=author, brand=brand, title="Visit", text="Come and see us.")
+    library.content_item_attach_asset(actor=author, item=item, asset=photo)
+    copy = services.content_item_duplicate(actor=author, item=item)
+    assert [link.asset for link in copy.asset_links.all()] == [photo] and photo.uses.count() == 2
+    assert list(copy.variants.values_list("network", "text")) == [("brand_page", "Come and see us.")]
+
+
 # ---------------------------------------------------------------- templates
 
 
