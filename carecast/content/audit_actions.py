@@ -29,3 +29,5 @@ TEMPLATE_SAVE = register_action("content_template.save", "Content template added
 TEMPLATE_USE = register_action("content_template.use", "Content item started from a library template")
 VARIANT_EDIT = register_action("content.variant_edit", "A channel's version of an item written by hand")
 VARIANT_RESET = register_action("content.variant_reset", "A channel's version of an item back to automatic")
+CONTENT_IMPORT_QUEUE = register_action("content.import_queue", "A confirmed CSV import queued to run")
+CONTENT_IMPORT_FAIL = register_action("content.import_fail", "A CSV import failed; nothing was imported")

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import icalendar
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from carecast.accounts.models import CalendarFeed, User
 from carecast.accounts.permissions import Action, require
 from carecast.content import audit_actions as actions
-from carecast.content.models import ContentItem
+from carecast.content.models import ContentImport, ContentItem
 from carecast.content.selectors import content_items_visible
 from carecast.content.services import content_item_create
 from carecast.core.audit import audit_log
 from carecast.core.errors import CarecastError, ValidationError
 from carecast.core.models import Brand
 from carecast.core.timeutil import parse_local_datetime, require_future
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- iCalendar
 
@@ -144,23 +149,29 @@ def content_csv_preview(*, user: User, data: str) -> ImportPreview:
     return preview
 
 
-def content_csv_import(*, user: User, data: str) -> list[ContentItem]:
-    """Create drafts from the good rows, all or none."""
+def content_csv_import(
+    *, user: User, data: str, progress: Callable[[int, int], None] | None = None
+) -> list[ContentItem]:
+    """Create drafts from the good rows, all or none. `progress(done, total)` is told every 50 rows."""
     preview = content_csv_preview(user=user, data=data)
     brands = {b.slug: b for b in Brand.objects.filter(organization_id=user.tenant_id)}
+    total = len(preview.good)
+    items = []
     with transaction.atomic():
-        items = [
-            content_item_create(
-                actor=user,
-                brand=brands[row["brand"]],
-                title=row["title"],
-                text=row["text"],
-                publish_at=parse_local_datetime(row["publish_at_local"], user.tenant.tz)
-                if row["publish_at_local"]
-                else None,
+        for row in preview.good:
+            items.append(
+                content_item_create(
+                    actor=user,
+                    brand=brands[row["brand"]],
+                    title=row["title"],
+                    text=row["text"],
+                    publish_at=parse_local_datetime(row["publish_at_local"], user.tenant.tz)
+                    if row["publish_at_local"]
+                    else None,
+                )
             )
-            for row in preview.good
-        ]
+            if progress is not None and (len(items) % 50 == 0 or len(items) == total):
+                progress(len(items), total)
         audit_log(
             action=actions.CONTENT_IMPORT,
             actor=user,
@@ -168,3 +179,71 @@ def content_csv_import(*, user: User, data: str) -> list[ContentItem]:
             after={"created": len(items), "skipped_lines": [line for line, _ in preview.errors]},
         )
     return items
+
+
+def content_import_start(*, user: User, data: str) -> ContentImport:
+    """Queue a confirmed import (checked again when it runs); the person watches it on its page."""
+    preview = content_csv_preview(user=user, data=data)
+    if not preview.good:
+        raise ValidationError("Nothing to import: every row has a problem.", field="file")
+    with transaction.atomic():
+        run = ContentImport.objects.create(
+            organization=user.tenant, created_by=user, data=data, total=len(preview.good)
+        )
+        audit_log(
+            action=actions.CONTENT_IMPORT_QUEUE,
+            actor=user,
+            obj=run,
+            after={"rows": len(preview.good), "skipped_lines": [line for line, _ in preview.errors]},
+        )
+    _enqueue_import(run.pk)  # after the commit: the worker must find the row
+    return run
+
+
+def _enqueue_import(import_id: int) -> None:
+    from carecast.content.tasks import content_import_task
+
+    content_import_task.enqueue(import_id)
+
+
+def _progress_key(import_id: int) -> str:
+    return f"carecast-content-import-{import_id}"
+
+
+def import_progress(run: ContentImport) -> int:
+    """Rows created so far. While the import's transaction is open its rows are invisible to others,
+    so the worker reports the count through the task queue's own store (Huey's), not the database."""
+    from huey.contrib.djhuey import HUEY
+
+    if run.status != ContentImport.Status.RUNNING:
+        return run.created
+    return int(HUEY.get(_progress_key(run.pk), peek=True) or 0)
+
+
+def content_import_run(*, import_id: int) -> ContentImport:
+    """Run a queued import in the worker: all drafts in one transaction, progress reported as it goes."""
+    from huey.contrib.djhuey import HUEY
+
+    run = ContentImport.objects.select_related("created_by").get(pk=import_id)
+    if run.status != ContentImport.Status.QUEUED:
+        return run  # a repeated task: it already ran
+    ContentImport.objects.filter(pk=run.pk).update(status=ContentImport.Status.RUNNING)
+    run.status = ContentImport.Status.RUNNING
+    key = _progress_key(run.pk)
+    try:
+        items = content_csv_import(
+            user=run.created_by, data=run.data, progress=lambda done, total: HUEY.put(key, done)
+        )
+    except Exception as exc:  # nothing was created: the transaction rolled back
+        log.warning("CSV import %s failed: %s", run.pk, type(exc).__name__)
+        message = (
+            str(exc) if isinstance(exc, CarecastError) else "Something went wrong; nothing was imported."
+        )
+        run.status, run.message = ContentImport.Status.FAILED, message[:300]
+        audit_log(action=actions.CONTENT_IMPORT_FAIL, obj=run, reason=run.message)
+    else:
+        run.status, run.created = ContentImport.Status.DONE, len(items)
+    HUEY.get(key)  # forget the count
+    run.data, run.finished_at = "", timezone.now()  # the drafts hold the words now; the upload goes
+    run.save(update_fields=["status", "created", "message", "data", "finished_at", "updated_at"])
+    return run

@@ -354,3 +354,28 @@ class ChannelVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} for {self.network}"
+
+
+class ContentImport(TenantModel):
+    """A confirmed CSV import, run in the background: all its drafts are created in one transaction
+    (all or none); how far it has got is reported outside that transaction (exchange.import_progress)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed: nothing was imported"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    data = models.TextField(help_text="The uploaded CSV, kept until the import has run.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="Good rows to create.")
+    created = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"CSV import {self.pk} ({self.status})"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from django.tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from carecast.content.exchange import content_import_run
 from carecast.content.planning import blog_import, cadence_digest_send, evergreen_fill
 from carecast.core.errors import ValidationError
 from carecast.core.models import Organization
@@ -32,3 +34,8 @@ def cadence_digest_periodic() -> None:
 def evergreen_fill_periodic() -> None:
     """Every hour: fill the coming week's free evergreen slots."""
     evergreen_fill()
+
+
+@task
+def content_import_task(import_id: int) -> None:
+    content_import_run(import_id=import_id)

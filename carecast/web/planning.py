@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecast.accounts.models import User
 from carecast.accounts.permissions import Action, can
 from carecast.content import exchange, links, services
-from carecast.content.models import Campaign, TrackedLink
+from carecast.content.models import Campaign, ContentImport, TrackedLink
 from carecast.core.errors import CarecastError
 
 
@@ -161,6 +161,20 @@ IMPORT_KEY = "carecast_csv_import"
 
 
 @login_required
+def content_import_status(request: HttpRequest, import_id: int) -> HttpResponse:
+    """How far a confirmed import has got; the page asks again every second while it runs (the
+    fragment alone, announced politely), and says plainly how it ended."""
+    user = _user(request)
+    run = ContentImport.objects.filter(organization_id=user.tenant_id, pk=import_id).first()
+    if run is None:
+        raise Http404("No such import.")
+    context = {"run": run, "done": exchange.import_progress(run)}
+    if request.GET.get("fragment"):
+        return render(request, "web/_import_progress.html", context)
+    return render(request, "web/content_import_status.html", context)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def content_import(request: HttpRequest) -> HttpResponse:
     """Upload, preview with per-row errors, then confirm: only the good rows are created, all at once."""
@@ -174,12 +188,11 @@ def content_import(request: HttpRequest) -> HttpResponse:
             messages.error(request, "Upload the file again; the preview expired.")
             return redirect("web:content_import")
         try:
-            created = exchange.content_csv_import(user=user, data=data)
+            run = exchange.content_import_start(user=user, data=data)
         except CarecastError as exc:
             messages.error(request, str(exc))
             return redirect("web:content_import")
-        messages.success(request, f"{len(created)} draft{'s' if len(created) != 1 else ''} created.")
-        return redirect("web:calendar")
+        return redirect("web:content_import_status", import_id=run.pk)
     if request.method == "POST":
         upload = request.FILES.get("file")
         try:

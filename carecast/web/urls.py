@@ -35,6 +35,7 @@ urlpatterns = [
     path("calendar/feed/reset/", planning.calendar_feed_reset, name="calendar_feed_reset"),
     path("content/export.csv", planning.content_export, name="content_export"),
     path("content/import/", planning.content_import, name="content_import"),
+    path("content/import/<int:import_id>/", planning.content_import_status, name="content_import_status"),
     path("content/bulk/", views.bulk, name="bulk"),
     path("reviews/", views.reviews, name="reviews"),
     path("settings/", views.settings_view, name="settings"),

@@ -158,3 +158,19 @@
     update();
   });
 })();
+
+// Long work (a CSV import): ask again every second while it runs; the region is announced politely.
+(function () {
+  document.querySelectorAll("[data-poll-url]").forEach(function (box) {
+    var tick = function () {
+      fetch(box.dataset.pollUrl, { credentials: "same-origin" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          box.innerHTML = html;
+          if (box.querySelector("[data-running]")) { setTimeout(tick, 1000); }
+        })
+        .catch(function () { setTimeout(tick, 3000); });
+    };
+    if (box.querySelector("[data-running]")) { setTimeout(tick, 1000); }
+  });
+})();

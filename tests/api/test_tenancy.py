@@ -22,7 +22,14 @@ from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.compliance import services as review
 from carecast.compliance.models import PatientAuthorization, TakedownTask
 from carecast.content import library, links, services
-from carecast.content.models import BlogSuggestion, Campaign, ContentItem, EvergreenQueue, MediaAsset
+from carecast.content.models import (
+    BlogSuggestion,
+    Campaign,
+    ContentImport,
+    ContentItem,
+    EvergreenQueue,
+    MediaAsset,
+)
 from carecast.core.models import AuditEntry
 from tests.factories import BrandFactory, OrganizationFactory, approved_item, make_user
 
@@ -106,7 +113,11 @@ def world(people, brand, later):
         actor=b["contributor"], upload=_png(), name="B asset", alt_text="B alt"
     )
     template = library.content_template_save(actor=b["strategist"], name="B template", text="B {x}")
+    csv_import = ContentImport.objects.create(
+        organization=org_b, created_by=b["strategist"], data="", status="done", total=3, created=3
+    )
     return {
+        "csv_import": csv_import,
         "asset": asset,
         "template": template,
         "org": org_b,
@@ -215,6 +226,10 @@ CASES = {
         web(c, p, "/settings/crisis/", "post", {"action": "resume", "confirm": "on"}),
     ),
     "library": lambda c, p, w: _absent(web(c, p, "/library/"), w["item"].title, "B template"),
+    "content_import_status": lambda c, p, w: (
+        _status(web(c, p, f"/content/import/{w['csv_import'].pk}/"), 404),
+        _status(web(c, p, f"/content/import/{w['csv_import'].pk}/?fragment=1"), 404),
+    ),
     "campaign_set": lambda c, p, w: (
         _status(web(c, p, f"/content/{w['draft'].pk}/campaign/", "post", {"campaign": ""}), 404),
         web(c, p, f"/content/{w['a_item'].pk}/campaign/", "post", {"campaign": w["campaign"].pk}),

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from atproto import Client, models
 from atproto_client.exceptions import BadRequestError
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ from carecast.channels.services import (
     publish_job_delete,
     publish_target_set,
 )
-from carecast.content.models import ContentItem
+from carecast.content.models import ContentItem, TrackedLink
 from carecast.core.errors import InvalidTransition, ValidationError
 from carecast.core.models import AuditEntry
 from tests.conftest import _free_port
@@ -209,10 +210,16 @@ def test_a_scheduled_item_is_posted_once_with_its_link(people, brand, pds, clini
     [(rkey, record)] = clinic.posts().items()
     assert rkey == record_key(job) and job.status == "published"
     assert job.external_id == f"at://{clinic.did}/{POST}/{rkey}"
-    assert record.text == "Flu clinic open Saturday 9-12: https://example.org/flu"
+    # Bluesky gets the item's Bluesky version: the address as a short link tracked for Bluesky.
+    link = TrackedLink.objects.get(item=item, channel="bluesky")
+    short = f"{settings.SITE_URL}/l/{link.code}"
+    assert link.destination.startswith("https://example.org/flu?utm_source=bluesky&utm_medium=social")
+    assert (
+        record.text == f"Flu clinic open Saturday 9-12: {short}" == item.variants.get(network="bluesky").text
+    )
     [facet] = record.facets
-    assert facet.features[0].uri == "https://example.org/flu"
-    assert record.text.encode()[facet.index.byte_start : facet.index.byte_end] == b"https://example.org/flu"
+    assert facet.features[0].uri == short
+    assert record.text.encode()[facet.index.byte_start : facet.index.byte_end] == short.encode()
     assert ContentItem.objects.get(pk=item.pk).status == "published"
     # the same job sent again (a duplicate task, a replay) finds its record: still one post
     again = BlueskyConnector().publish(job, Payload(text=item.text))

@@ -10,8 +10,9 @@ from rest_framework.authtoken.models import Token
 
 from carecast.accounts.services import api_token_create
 from carecast.content import exchange, links, services
-from carecast.content.models import Campaign, ContentItem, Conversion, TrackedLink
+from carecast.content.models import Campaign, ContentImport, ContentItem, Conversion, TrackedLink
 from carecast.core.errors import PermissionDenied, ValidationError
+from carecast.core.models import AuditEntry
 
 
 @pytest.fixture
@@ -158,8 +159,11 @@ def test_csv_round_trip_imports_only_good_rows_after_confirmation(client, people
     assert "Line 5:" in page and "does not exist" in page
     assert not ContentItem.objects.exists()  # nothing saved before confirmation
     done = client.post("/content/import/", {"confirm": "1"})
-    assert done.status_code == 302
+    run = ContentImport.objects.get()
+    exchange.content_import_run(import_id=run.pk)  # what the worker does with the queued import
+    assert done.status_code == 302 and done["Location"] == f"/content/import/{run.pk}/"
     assert sorted(ContentItem.objects.values_list("title", flat=True)) == ["Flu clinic", "Later"]
+    assert "2 drafts created." in client.get(done["Location"]).content.decode()
     exported = client.get("/content/export.csv").content.decode()
     assert exported.splitlines()[0] == ",".join(exchange.CSV_COLUMNS)
     assert '"Text, with a comma"' in exported and f"{later}" in exported
@@ -178,3 +182,42 @@ def test_campaign_pages(client, people, campaign):
     assert response.status_code == 302
     assert TrackedLink.objects.get().campaign == campaign
     assert Campaign.objects.count() == 1
+
+
+def test_a_long_import_reports_its_progress_and_fails_whole(client, people, brand, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    client.force_login(people["strategist"])
+    data = "title,brand,text\n" + "".join(f"Post {n},{brand.slug},Flu clinic {n}.\n" for n in range(120))
+    run = exchange.content_import_start(user=people["strategist"], data=data)  # queued, not yet run
+    page = client.get(f"/content/import/{run.pk}/").content.decode()
+    assert (
+        "Waiting to start: 120 drafts" in page
+        and '<progress id="import-progress" max="120" value="0">' in page
+    )
+    real, seen = exchange.content_item_create, []
+
+    def flaky(**kwargs):
+        seen.append(exchange.import_progress(ContentImport.objects.get(pk=run.pk)))
+        if len(seen) == 61:  # what a person polling the page sees while the import runs
+            fragment = client.get(f"/content/import/{run.pk}/?fragment=1").content.decode()
+            assert "Importing 50 of 120 drafts" in fragment and "<html" not in fragment
+        if len(seen) == 101:
+            raise RuntimeError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(exchange, "content_item_create", flaky)
+    run = exchange.content_import_run(import_id=run.pk)
+    assert run.status == "failed" and "nothing was imported" in run.message
+    assert not ContentItem.objects.exists()  # all or none
+    assert seen[50] == 50 and seen[100] == 100  # counted outside the open transaction
+    assert AuditEntry.objects.filter(action="content.import_fail").count() == 1
+    assert "Failed: nothing was imported" in client.get(f"/content/import/{run.pk}/").content.decode()
+    assert HUEY.get(f"carecast-content-import-{run.pk}", peek=True) is None  # the count is forgotten
+
+    monkeypatch.setattr(exchange, "content_item_create", real)
+    again = exchange.content_import_run(
+        import_id=exchange.content_import_start(user=people["strategist"], data=data).pk
+    )
+    assert (again.status, again.created, again.data) == ("done", 120, "")
+    assert ContentItem.objects.count() == 120

@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 
 from carecast.channels.models import ChannelAccount
 from carecast.compliance import services as review
-from carecast.content.models import Campaign, ContentItem
+from carecast.content import exchange
+from carecast.content.models import Campaign, ContentImport, ContentItem
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -135,6 +136,10 @@ def test_a_strategists_week(web, page, people, brand, tmp_path):
     web.check(page)
     assert not ContentItem.objects.filter(title="Flu Saturday, again").exists()  # nothing before confirming
     page.get_by_role("button", name="Import 1 draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importing content from CSV")
+    web.check(page)
+    exchange.content_import_run(import_id=ContentImport.objects.get().pk)  # the worker's part (no-op if run)
+    expect(page.get_by_role("status")).to_contain_text("1 draft created.")  # the page asks until done
     web.check(page)
     again = ContentItem.objects.get(title="Flu Saturday, again")
     assert again.status == "draft" and again.publish_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") == next_week
