@@ -29,3 +29,6 @@ APP_RATE_LIMITED = register_action(
     "channel_network.rate_limited", "The network asked carecast as a whole to wait before posting again"
 )
 JOB_DELETE = register_action("publish_job.delete", "Published post deleted from the network")
+ACCOUNT_ACCESS_ENDING = register_action(
+    "channel_account.access_ending", "A channel account's access ends soon and cannot be renewed: owner told"
+)

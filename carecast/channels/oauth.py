@@ -35,6 +35,7 @@ Network = ChannelAccount.Network
 TIMEOUT = 15  # seconds for a token endpoint; a refresh holds the account's row lock meanwhile
 REFRESH_AHEAD = timedelta(minutes=5)
 PERIODIC_AHEAD = timedelta(hours=1)
+WARN_AHEAD = timedelta(days=7)  # an access that cannot be renewed: its owner is told this long before
 GRAPH_EXCHANGE = "https://graph.facebook.com/v21.0/oauth/access_token"
 GOOGLE_AUTHORIZE = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_EXCHANGE = "https://oauth2.googleapis.com/token"
@@ -401,3 +402,36 @@ def channel_account_tokens_refresh(*, ahead: timedelta = PERIODIC_AHEAD) -> int:
             continue
         renewed += account.token_expires_at != before
     return renewed
+
+
+def channel_accounts_access_ending_warn(*, ahead: timedelta = WARN_AHEAD) -> int:
+    """Accounts whose network gave no refresh token (Meta's 60-day tokens; LinkedIn apps without
+    refresh access) cannot be renewed: a week before their access ends, the account says so in
+    Settings, with the date and how to reconnect, so posts do not start failing unannounced."""
+    now = timezone.now()
+    ending = ChannelAccount.objects.filter(
+        network__in=list(PROVIDERS),
+        status=ChannelAccount.Status.CONNECTED,
+        refresh_token="",
+        token_expires_at__gt=now,
+        token_expires_at__lte=now + ahead,
+    )
+    told = 0
+    for account in list(ending):
+        label = Network(account.network).label
+        day = timezone.localtime(account.token_expires_at, account.organization.tz)
+        message = (
+            f"{label} access ends on {day:%d %b %Y}: reconnect before then (Reconnect with {label}), "
+            "or posts after that day will fail"
+        )
+        if account.status_message == message:
+            continue
+        with transaction.atomic():
+            ChannelAccount.objects.filter(pk=account.pk).update(status_message=message, updated_at=now)
+            audit_log(
+                action=actions.ACCOUNT_ACCESS_ENDING,
+                obj=account,
+                after={"token_expires_at": account.token_expires_at},
+            )
+        told += 1
+    return told

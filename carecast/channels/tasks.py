@@ -8,7 +8,7 @@ from django.tasks import task
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, on_startup
 
-from carecast.channels.oauth import channel_account_tokens_refresh
+from carecast.channels.oauth import channel_account_tokens_refresh, channel_accounts_access_ending_warn
 from carecast.channels.services import post_metrics_pull, publish_dispatch, publish_due_jobs, publish_job_run
 
 
@@ -52,5 +52,7 @@ def post_metrics_pull_periodic() -> None:
 
 @db_periodic_task(crontab(minute="*/10"))
 def channel_account_tokens_refresh_periodic() -> None:
-    """OAuth tokens expiring within the hour are renewed now, not when a post is due."""
+    """OAuth tokens expiring within the hour are renewed now, not when a post is due; owners of
+    accesses that cannot be renewed are told a week ahead."""
     channel_account_tokens_refresh()
+    channel_accounts_access_ending_warn()

@@ -535,3 +535,20 @@ def test_contract_the_periodic_task_renews_tokens_expiring_within_the_hour(brand
     assert later.secret == "old-access" and no_refresh.secret == "old-access"
     assert refused.status == ChannelAccount.Status.NEEDS_RECONNECT  # the rest went on regardless
     assert len(networks.server.calls("POST")) == 2
+
+
+def test_an_access_that_cannot_be_renewed_is_announced_a_week_ahead(client, people, brand):
+    ending = _account(brand, "facebook", expires_in=timedelta(days=3))  # Meta gives no refresh token
+    fine = _account(brand, "facebook", expires_in=timedelta(days=30))
+    channel_account_tokens_refresh_periodic.call_local()
+    channel_account_tokens_refresh_periodic.call_local()  # told once, not every ten minutes
+    ending.refresh_from_db(), fine.refresh_from_db()
+    assert (
+        ending.status == ChannelAccount.Status.CONNECTED and "reconnect before then" in ending.status_message
+    )
+    assert fine.status_message == ""
+    assert AuditEntry.objects.filter(action="channel_account.access_ending").count() == 1
+    client.force_login(people["admin"])
+    page = client.get("/settings/").content.decode()
+    assert "Facebook Page access ends on" in page
+    assert page.count(">Reconnect with Facebook Page</button>") == 1  # only on the account whose access ends
