@@ -37,6 +37,11 @@ class PublishJob(TenantModel):
     published_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
     external_url = models.CharField(max_length=500, blank=True)
+    network_state = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What a connector keeps between tries before the post exists (an Instagram container).",
+    )
     last_error = models.TextField(blank=True)
     removed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the post was deleted from the network."

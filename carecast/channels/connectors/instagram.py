@@ -12,7 +12,7 @@ insights?metric=likes,comments,shares,views`.
 Instagram fetches images itself, from a public address: the media file's absolute URL
 (settings.SITE_URL and the storage's URL; JPEG only, so other images are converted first). A post
 without an image is refused. A container is published at most once, so the job keeps its container
-id (in `external_id`, as `container:<id>:<fingerprint of what it holds>`, until the post's own id
+id (in the job's `network_state`, as `container:<id>:<fingerprint of what it holds>`, until the post's own id
 replaces it): a retry of the same post publishes that same container, and the reconciler asks the
 container whether it was published."""
 
@@ -70,17 +70,17 @@ def fingerprint(payload: base.Payload) -> str:
 def kept_container(job: PublishJob, payload: base.Payload) -> str:
     """The container this job made earlier for this same post, if any ("" once the post's own id
     is recorded)."""
-    if not job.external_id.startswith(CONTAINER):
+    if job.external_id or not job.network_state.startswith(CONTAINER):
         return ""
-    container, _, made_of = job.external_id.removeprefix(CONTAINER).partition(":")
+    container, _, made_of = job.network_state.removeprefix(CONTAINER).partition(":")
     return container if made_of == fingerprint(payload) else ""
 
 
 def _keep_container(job: PublishJob, container: str, payload: base.Payload) -> None:
     """Remember the container across retries and for the reconciler (only this field changes: the
     engine saves the job's other fields itself)."""
-    job.external_id = f"{CONTAINER}{container}:{fingerprint(payload)}"
-    PublishJob.objects.filter(pk=job.pk).update(external_id=job.external_id)
+    job.network_state = f"{CONTAINER}{container}:{fingerprint(payload)}"
+    PublishJob.objects.filter(pk=job.pk).update(network_state=job.network_state)
 
 
 def caption(payload: base.Payload) -> str:
@@ -183,7 +183,7 @@ class InstagramConnector(base.BaseConnector):
         """Whether the job's container was published (Instagram says so), and then which post it
         became (the account's posts since the job was due, matched by caption)."""
         graph = _graph(job.account)
-        if job.external_id and not job.external_id.startswith(CONTAINER):
+        if job.external_id:
             try:
                 media = graph.get(job.external_id, fields="permalink")
             except Gone:
