@@ -225,9 +225,11 @@ def content_import_run(*, import_id: int) -> ContentImport:
     from huey.contrib.djhuey import HUEY
 
     run = ContentImport.objects.select_related("created_by").get(pk=import_id)
-    if run.status != ContentImport.Status.QUEUED:
-        return run  # a repeated task: it already ran
-    ContentImport.objects.filter(pk=run.pk).update(status=ContentImport.Status.RUNNING)
+    started = ContentImport.objects.filter(pk=run.pk, status=ContentImport.Status.QUEUED).update(
+        status=ContentImport.Status.RUNNING, updated_at=timezone.now()
+    )
+    if not started:
+        return run  # a repeated task: it already ran, or is running in another worker
     run.status = ContentImport.Status.RUNNING
     key = _progress_key(run.pk)
     try:
@@ -247,3 +249,28 @@ def content_import_run(*, import_id: int) -> ContentImport:
     run.data, run.finished_at = "", timezone.now()  # the drafts hold the words now; the upload goes
     run.save(update_fields=["status", "created", "message", "data", "finished_at", "updated_at"])
     return run
+
+
+def content_imports_settle_stalled(*, after: timedelta = timedelta(minutes=15)) -> int:
+    """An import whose worker died mid-way rolled back (nothing was created) but still says it is
+    running: after `after`, say plainly that it failed, so its page stops waiting."""
+    stalled = ContentImport.objects.filter(
+        status=ContentImport.Status.RUNNING, updated_at__lt=timezone.now() - after
+    )
+    settled = 0
+    for run in list(stalled):
+        message = (
+            "The import stopped part-way (its worker restarted); nothing was imported. Upload the file again."
+        )
+        with transaction.atomic():
+            changed = ContentImport.objects.filter(pk=run.pk, status=ContentImport.Status.RUNNING).update(
+                status=ContentImport.Status.FAILED,
+                message=message,
+                data="",
+                finished_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+            if changed:
+                audit_log(action=actions.CONTENT_IMPORT_FAIL, obj=run, reason=message)
+                settled += 1
+    return settled

@@ -8,7 +8,7 @@ from django.tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from carecast.content.exchange import content_import_run
+from carecast.content.exchange import content_import_run, content_imports_settle_stalled
 from carecast.content.planning import blog_import, cadence_digest_send, evergreen_fill
 from carecast.core.errors import ValidationError
 from carecast.core.models import Organization
@@ -39,3 +39,8 @@ def evergreen_fill_periodic() -> None:
 @task
 def content_import_task(import_id: int) -> None:
     content_import_run(import_id=import_id)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def content_imports_settle_stalled_periodic() -> None:
+    content_imports_settle_stalled()

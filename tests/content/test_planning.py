@@ -221,3 +221,17 @@ def test_a_long_import_reports_its_progress_and_fails_whole(client, people, bran
     )
     assert (again.status, again.created, again.data) == ("done", 120, "")
     assert ContentItem.objects.count() == 120
+
+
+def test_an_import_whose_worker_died_says_it_failed(client, people, brand):
+    data = f"title,brand,text\nA,{brand.slug},Flu clinic.\n"
+    run = exchange.content_import_start(user=people["strategist"], data=data)
+    ContentImport.objects.filter(pk=run.pk).update(
+        status="running", updated_at=timezone.now() - timedelta(minutes=16)
+    )  # as a worker killed mid-import leaves it (its transaction rolled back)
+    assert exchange.content_imports_settle_stalled() == 1
+    assert exchange.content_imports_settle_stalled() == 0
+    run.refresh_from_db()
+    assert run.status == "failed" and run.data == "" and "Upload the file again" in run.message
+    assert exchange.content_import_run(import_id=run.pk).status == "failed"  # a late task does nothing
+    assert not ContentItem.objects.exists()
