@@ -5,6 +5,9 @@ function that reads each request and answers with a recorded response (fixtures/
         ...
     server.requests  # every Request it received, in order
 
+    with serving(FakeNetwork()) as fake:       # a fake network object with `answer(request)`;
+        ...                                    # fake.server and fake.url are set while it serves
+
 `answer(request)` returns `(status, body)` or `(status, body, headers)`; a dict or list body is sent
 as JSON, bytes as they are; LOST (instead of a tuple) closes the connection without an answer (a
 network that accepted the call but whose answer never came back)."""
@@ -107,3 +110,12 @@ def recorded_server(answer: Callable[[Request], Any]) -> Iterator[Server]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextmanager
+def serving(fake: Any) -> Iterator[Any]:
+    """Serve a fake network: an object whose `answer(request)` plays the network. While it serves,
+    `fake.server` is the Server and `fake.url` its address."""
+    with recorded_server(fake.answer) as server:
+        fake.server, fake.url = server, server.url
+        yield fake

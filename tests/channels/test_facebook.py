@@ -27,7 +27,7 @@ from carecast.channels.models import AppRateLimit, ChannelAccount, PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
 from tests.factories import due_job
-from tests.recorded_http import LOST, fixture, recorded_server
+from tests.recorded_http import LOST, fixture, serving
 
 TOKEN = "EAAGm0PX4ZCpsBAPageToken"
 PAGE = "104857362910475"
@@ -192,10 +192,8 @@ class FakePage:
 
 @pytest.fixture
 def page():
-    state = FakePage()
-    with recorded_server(state.answer) as server:
-        state.url, state.server = server.url, server
-        yield state
+    with serving(FakePage()) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from carecast.channels.models import AppRateLimit, ChannelAccount, PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
 from tests.factories import due_job
-from tests.recorded_http import LOST, fixture, recorded_server
+from tests.recorded_http import LOST, fixture, serving
 
 TOKEN = "ya29.a0AfB_byGoodToken"
 LOCATION = "accounts/108412259301258331872/locations/4912238867251002113"
@@ -112,10 +112,8 @@ class FakeLocation:
 @pytest.fixture
 def google(settings):
     settings.SITE_URL = SITE
-    state = FakeLocation()
-    with recorded_server(state.answer) as server:
-        state.url, state.server = server.url, server
-        yield state
+    with serving(FakeLocation()) as fake:
+        yield fake
 
 
 @pytest.fixture

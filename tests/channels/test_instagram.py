@@ -28,7 +28,7 @@ from carecast.channels.models import ChannelAccount, PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
 from tests.factories import due_job
-from tests.recorded_http import LOST, fixture, recorded_server
+from tests.recorded_http import LOST, fixture, serving
 
 TOKEN = "EAAGm0PX4ZCpsBAPageToken"
 IG_USER = "17841405309211844"
@@ -193,10 +193,8 @@ class FakeInstagram:
 def ig(settings, monkeypatch):
     settings.SITE_URL = SITE
     monkeypatch.setattr(instagram, "POLL_EVERY", 0)
-    state = FakeInstagram()
-    with recorded_server(state.answer) as server:
-        state.url, state.server = server.url, server
-        yield state
+    with serving(FakeInstagram()) as fake:
+        yield fake
 
 
 @pytest.fixture

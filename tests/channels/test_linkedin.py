@@ -26,7 +26,7 @@ from carecast.channels.models import AppRateLimit, ChannelAccount
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
 from tests.factories import due_job
-from tests.recorded_http import LOST, fixture, recorded_server
+from tests.recorded_http import LOST, fixture, serving
 
 TOKEN = "li-member-token"
 ORG = "urn:li:organization:2414183"
@@ -207,10 +207,8 @@ class FakeLinkedIn:
 
 @pytest.fixture
 def linkedin():
-    state = FakeLinkedIn()
-    with recorded_server(state.answer) as server:
-        state.server = server
-        yield state
+    with serving(FakeLinkedIn()) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from carecast.channels.models import AppRateLimit, ChannelAccount
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
 from tests.factories import due_job
-from tests.recorded_http import LOST, fixture, recorded_server
+from tests.recorded_http import LOST, fixture, serving
 
 TOKEN = "x-user-token"
 USER_ID = "1577366474911817729"
@@ -211,10 +211,8 @@ class FakeX:
 
 @pytest.fixture
 def x():
-    state = FakeX()
-    with recorded_server(state.answer) as server:
-        state.server = server
-        yield state
+    with serving(FakeX()) as fake:
+        yield fake
 
 
 @pytest.fixture

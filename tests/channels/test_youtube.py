@@ -25,7 +25,7 @@ from carecast.channels.models import PublishJob
 from carecast.channels.services import channel_account_create, publish_due_jobs, publish_jobs_reconcile
 from carecast.core.errors import ValidationError
 from tests.factories import due_job
-from tests.recorded_http import LOST, fixture, recorded_server
+from tests.recorded_http import LOST, fixture, serving
 
 TOKEN = "google-access-token"
 UPLOADS = "UUrZ0bB9lM3kJ4Qp7Z1v2Abc"
@@ -168,10 +168,8 @@ class FakeYouTube:
 
 @pytest.fixture
 def youtube():
-    state = FakeYouTube()
-    with recorded_server(state.answer) as server:
-        state.server = server
-        yield state
+    with serving(FakeYouTube()) as fake:
+        yield fake
 
 
 @pytest.fixture
