@@ -48,7 +48,7 @@ from carecast.channels.models import (
 from carecast.content import variants
 from carecast.content.models import ChannelVariant, ContentItem, ContentItemAsset
 from carecast.content.variants import content_item_variants_sync
-from carecast.core.audit import Record, audit_log, audit_log_many
+from carecast.core.audit import Record, audit_append, audit_log, audit_prepare
 from carecast.core.bulk import insert_rows, update_rows
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from carecast.core.models import Organization
@@ -419,9 +419,11 @@ def _claim_batch(portions: list[tuple[Any, int]]) -> list[tuple[PublishJob, Publ
         PublishJob.objects.filter(pk__in=ids).update(
             status=Job.PUBLISHING, attempt_count=F("attempt_count") + 1, updated_at=now
         )
-        claimed = list(
-            PublishJob.objects.filter(pk__in=ids).select_related("account", "content_item").order_by("pk")
-        )
+    # Committed: these jobs are this worker's now. They are read outside the transaction so the
+    # database's write lock (one writer at a time on SQLite) is held only for the claim itself.
+    claimed = list(
+        PublishJob.objects.filter(pk__in=ids).select_related("account", "content_item").order_by("pk")
+    )
     orgs = Organization.objects.in_bulk({job.organization_id for job in claimed})
     versions, assets = _published_with({job.content_item_id for job in claimed})
     for job in claimed:
@@ -604,19 +606,34 @@ def _published(
 
 
 def _published_many(done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]]) -> None:
-    """Record posts the networks accepted: jobs, attempts, their items and the audit log, together."""
+    """Record posts the networks accepted: jobs, attempts, their items and the audit log, together.
+    What needs no database (the rows' new values, the audit entries' contents) is worked out before
+    the transaction, which on SQLite holds the only write lock the other worker waits for."""
     if not done:
         return
     now = timezone.now()
-    lateness: dict[int, float] = {}
+    entries = []
+    for job, attempt, item, result in done:
+        job.status = Job.PUBLISHED
+        job.published_at = job.published_at or now
+        job.external_id, job.external_url = result.external_id, result.url
+        job.last_error, job.updated_at = "", now
+        attempt.finished_at, attempt.outcome = now, "published"
+        entries.append(
+            Record(
+                action=actions.JOB_PUBLISHED,
+                obj=job,
+                organization=item.organization,
+                before={"status": Job.PUBLISHING},
+                after={
+                    "status": job.status,
+                    "external_id": job.external_id,
+                    "lateness_seconds": (job.published_at - job.scheduled_for).total_seconds(),
+                },
+            )
+        )
+    prepared = audit_prepare(entries)
     with transaction.atomic():
-        for job, attempt, _, result in done:
-            job.status = Job.PUBLISHED
-            job.published_at = job.published_at or now
-            lateness[job.pk] = (job.published_at - job.scheduled_for).total_seconds()
-            job.external_id, job.external_url = result.external_id, result.url
-            job.last_error, job.updated_at = "", now
-            attempt.finished_at, attempt.outcome = now, "published"
         update_rows(
             PublishJob,
             ["status", "published_at", "external_id", "external_url", "last_error", "updated_at"],
@@ -624,22 +641,7 @@ def _published_many(done: list[tuple[PublishJob, PublishAttempt, ContentItem, Pu
         )
         insert_rows(PublishAttempt, [attempt for _, attempt, *_ in done])
         _settle_items({item.pk for _, _, item, _ in done})
-        audit_log_many(
-            [
-                Record(
-                    action=actions.JOB_PUBLISHED,
-                    obj=job,
-                    organization=item.organization,
-                    before={"status": Job.PUBLISHING},
-                    after={
-                        "status": job.status,
-                        "external_id": job.external_id,
-                        "lateness_seconds": lateness[job.pk],
-                    },
-                )
-                for job, _, item, _ in done
-            ]
-        )
+        audit_append(prepared)
     # One line per batch (every line goes through the PHI filter); each job's line is at debug level.
     log.info("published %s jobs on %s", len(done), ", ".join(sorted({job.channel for job, *_ in done})))
     if log.isEnabledFor(logging.DEBUG):

@@ -107,22 +107,24 @@ def audit_log(
 def audit_log_many(records: list[Record]) -> None:
     """Append entries in order under one lock of the chain head (an engine that changes hundreds of
     rows in one transaction writes their entries together)."""
+    audit_append(audit_prepare(records))
+
+
+def audit_prepare(records: list[Record]) -> list[SimpleNamespace]:
+    """Everything of the entries but the chain's hashes and time: work that need not hold the chain
+    head's lock (or, on SQLite, the one write lock), so a busy caller can do it first."""
     unknown = sorted({r.action for r in records} - _ACTIONS.keys())
     if unknown:
         raise UnknownAuditAction(f"{', '.join(map(repr, unknown))}: not a registered audit action")
-    if not records:
-        return
     ctx = context.current()
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        prev = head.last_hash
-        entries = []
-        for r in records:
-            organization = r.organization
-            if organization is None and r.obj is not None:
-                organization = getattr(r.obj, "organization", None)
-            authenticated = r.actor is not None and getattr(r.actor, "is_authenticated", False)
-            entry = SimpleNamespace(
+    entries = []
+    for r in records:
+        organization = r.organization
+        if organization is None and r.obj is not None:
+            organization = getattr(r.obj, "organization", None)
+        authenticated = r.actor is not None and getattr(r.actor, "is_authenticated", False)
+        entries.append(
+            SimpleNamespace(
                 organization_id=organization.pk if organization is not None else None,
                 actor_id=r.actor.pk if authenticated else None,
                 actor_label=_actor_label(r.actor, authenticated=authenticated),
@@ -135,11 +137,22 @@ def audit_log_many(records: list[Record]) -> None:
                 reason=r.reason,
                 request_id=ctx.request_id,
                 client_ip=ctx.client_ip,
-                created_at=timezone.now(),
-                prev_hash=prev,
             )
+        )
+    return entries
+
+
+def audit_append(entries: list[SimpleNamespace]) -> None:
+    """Chain prepared entries onto the log, in order, under one lock of the chain head."""
+    if not entries:
+        return
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        prev = head.last_hash
+        now = timezone.now()
+        for entry in entries:
+            entry.created_at, entry.prev_hash = now, prev
             entry.hash = prev = entry_digest(entry)
-            entries.append(entry)
         insert_rows(AuditEntry, entries)  # ids follow the list's order, which is the chain's
         head.last_hash = prev
         head.save(update_fields=["last_hash"])
