@@ -429,7 +429,7 @@ def _claim_batch(portions: list[tuple[Any, int]]) -> list[tuple[PublishJob, Publ
     for job in claimed:
         item = job.content_item
         item.organization = orgs[item.organization_id]  # one object per organisation
-        item.__dict__["_versions"] = versions.get(item.pk, [])
+        variants.remember_versions(item, versions.get(item.pk, []))
         item.__dict__["_assets"] = assets.get(item.pk, [])
     # Attempt rows are written when each attempt ends (with its outcome), all of a batch together.
     attempts = [PublishAttempt(job=job, started_at=now) for job in claimed]

@@ -26,12 +26,12 @@ from carecast.content.models import (
     MediaAsset,
 )
 from carecast.content.services import (
-    _require_author,
+    _require_editable,
     content_item_create,
     content_item_revise,
 )
 from carecast.core.audit import audit_log
-from carecast.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from carecast.core.errors import NotFound, PermissionDenied, ValidationError
 from carecast.core.models import Brand
 
 Status = ContentItem.Status
@@ -145,12 +145,9 @@ def access_media_asset(*, user: User, asset_id: int) -> MediaAsset:
 
 
 def content_item_attach_asset(*, actor: User, item: ContentItem, asset: MediaAsset) -> ContentItemAsset:
-    require(actor, Action.CONTENT_CREATE, item.organization)
-    _require_author(actor, item)
+    _require_editable(actor, item)
     if asset.organization_id != item.organization_id:
         raise PermissionDenied("That asset belongs to another organisation.")
-    if item.status == Status.PUBLISHED:
-        raise InvalidTransition("This item is published; duplicate it to say something new.")
     with transaction.atomic():
         if item.asset_links.filter(asset=asset).exists():
             raise ValidationError(f"“{asset.name}” is already attached.", field="asset")
@@ -164,10 +161,7 @@ def content_item_attach_asset(*, actor: User, item: ContentItem, asset: MediaAss
 
 
 def content_item_detach_asset(*, actor: User, item: ContentItem, asset: MediaAsset) -> None:
-    require(actor, Action.CONTENT_CREATE, item.organization)
-    _require_author(actor, item)
-    if item.status == Status.PUBLISHED:
-        raise InvalidTransition("This item is published; duplicate it to say something new.")
+    _require_editable(actor, item)
     with transaction.atomic():
         deleted, _ = item.asset_links.filter(asset=asset).delete()
         if not deleted:

@@ -48,6 +48,29 @@ def _slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:60]
 
 
+def _tracked_destination(
+    destination: str, *, channel: str, campaign: Campaign | None, item: ContentItem | None
+) -> str:
+    return with_utm(
+        destination.strip(),
+        source=channel or "carecast",
+        medium="social",
+        campaign=_slug(campaign.name) if campaign else "",
+        content=f"item-{item.pk}" if item else "",
+    )
+
+
+def tracked_link_for(
+    *, actor: User, destination: str, channel: str, campaign: Campaign | None, item: ContentItem
+) -> TrackedLink:
+    """The item's tracked link to `destination` on `channel`, made the first time it is asked for."""
+    url = _tracked_destination(destination, channel=channel, campaign=campaign, item=item)
+    found = TrackedLink.objects.filter(item=item, channel=channel, destination=url).first()
+    return found or tracked_link_create(
+        actor=actor, destination=destination, channel=channel, campaign=campaign, item=item
+    )
+
+
 def tracked_link_create(
     *,
     actor: User,
@@ -69,13 +92,7 @@ def tracked_link_create(
     for obj in (campaign, item):
         if obj is not None and obj.organization_id != actor.tenant_id:
             raise ValidationError("That campaign or item belongs to another organisation.")
-    url = with_utm(
-        destination.strip(),
-        source=channel or "carecast",
-        medium="social",
-        campaign=_slug(campaign.name) if campaign else "",
-        content=f"item-{item.pk}" if item else "",
-    )
+    url = _tracked_destination(destination, channel=channel, campaign=campaign, item=item)
     for _ in range(5):
         try:
             with transaction.atomic():

@@ -95,17 +95,22 @@ def _sync_publishing(item: ContentItem) -> None:
     publish_jobs_sync(item=item)
 
 
-def content_item_revise(*, actor: User, item: ContentItem) -> ContentItem:
-    """Something published with the item changed outside its text (a channel's version, an attached
-    asset): a new revision, and any approval ends, as with an edit of the text."""
-    item = ContentItem.objects.select_for_update().get(pk=item.pk)
+def _start_revision(item: ContentItem, actor: User) -> None:
+    """What is published changed: a new revision, back to draft, and any approval ends (the caller saves)."""
     item.revision += 1
     item.approved_revision = None
     item.approved_by = None
     item.approved_at = None
     item.status = Status.DRAFT
-    item.save()
     _save_revision(item, actor)
+
+
+def content_item_revise(*, actor: User, item: ContentItem) -> ContentItem:
+    """Something published with the item changed outside its text (a channel's version, an attached
+    asset): a new revision, and any approval ends, as with an edit of the text."""
+    item = ContentItem.objects.select_for_update().get(pk=item.pk)
+    _start_revision(item, actor)
+    item.save()
     _sync_publishing(item)
     return item
 
@@ -119,6 +124,14 @@ def content_item_variants_sync(*, actor: User, item: ContentItem) -> None:
 def _require_author(actor: User, item: ContentItem) -> None:
     if item.author_id != actor.pk and not can(actor, Action.CONTENT_EDIT_ANY, item.organization):
         raise PermissionDenied("Only the author, a strategist or an admin can change this item.")
+
+
+def _require_editable(actor: User, item: ContentItem) -> None:
+    """The actor may change what this item publishes, and it is not published yet."""
+    require(actor, Action.CONTENT_CREATE, item.organization)
+    _require_author(actor, item)
+    if item.status == Status.PUBLISHED:
+        raise InvalidTransition("This item is published; duplicate it to say something new.")
 
 
 def content_item_create(
@@ -182,10 +195,7 @@ def content_item_update(
     """Edit an item. A change to what is published makes a new revision and ends any approval.
 
     For a public reply, `reply_to` and `reply_context` (None: keep) are part of what is reviewed."""
-    require(actor, Action.CONTENT_CREATE, item.organization)
-    _require_author(actor, item)
-    if item.status == Status.PUBLISHED:
-        raise InvalidTransition("This item is published; duplicate it to say something new.")
+    _require_editable(actor, item)
     keeps_image = (bool(item.image) and not remove_image) or image is not None
     title, text, alt_text = _clean_text(title=title, text=text, has_image=keeps_image, alt_text=alt_text)
     reply_to, reply_context = _clean_reply(
@@ -214,12 +224,7 @@ def content_item_update(
         if image is not None:
             item.image.save(f"upload.{ext}", image, save=False)
         if body_changed:
-            item.revision += 1
-            item.approved_revision = None
-            item.approved_by = None
-            item.approved_at = None
-            item.status = Status.DRAFT
-            _save_revision(item, actor)
+            _start_revision(item, actor)
         elif item.status == Status.SCHEDULED and publish_at is None:
             item.status = Status.APPROVED
         elif item.status == Status.APPROVED and publish_at is not None:

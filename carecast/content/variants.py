@@ -20,12 +20,11 @@ from django.conf import settings
 from django.db import transaction
 
 from carecast.accounts.models import User
-from carecast.accounts.permissions import Action, require
 from carecast.channels import profiles
 from carecast.content import audit_actions as actions
-from carecast.content.models import ChannelVariant, ContentItem, TrackedLink
+from carecast.content.models import ChannelVariant, ContentItem
 from carecast.core.audit import audit_log
-from carecast.core.errors import InvalidTransition, ValidationError
+from carecast.core.errors import ValidationError
 
 # How many hashtags each network's readers expect; 0: none (they mean nothing there).
 HASHTAGS = {
@@ -211,7 +210,7 @@ def item_networks(item: ContentItem) -> list[str]:
 
 def _short_links(*, actor: User, item: ContentItem, network: str) -> dict[str, str]:
     """A tracked short link per address in the master text, for this channel (made once, then reused)."""
-    from carecast.content.links import _slug, tracked_link_create, with_utm
+    from carecast.content.links import tracked_link_for
 
     found: dict[str, str] = {}
     if network in AS_WRITTEN:
@@ -220,18 +219,9 @@ def _short_links(*, actor: User, item: ContentItem, network: str) -> dict[str, s
     for url in dict.fromkeys(URL.findall(item.text)):
         if url.startswith(f"{base}/l/"):
             continue
-        destination = with_utm(
-            url,
-            source=network,
-            medium="social",
-            campaign=_slug(item.campaign.name) if item.campaign else "",
-            content=f"item-{item.pk}",
+        link = tracked_link_for(
+            actor=actor, destination=url, channel=network, campaign=item.campaign, item=item
         )
-        link = TrackedLink.objects.filter(item=item, channel=network, destination=destination).first()
-        if link is None:
-            link = tracked_link_create(
-                actor=actor, destination=url, channel=network, campaign=item.campaign, item=item
-            )
         found[url] = f"{base}/l/{link.code}"
     return found
 
@@ -271,12 +261,9 @@ def channel_variant_edit(
 ) -> ChannelVariant:
     """A person's own version for one channel. Checked against the channel's limits (nothing saved
     when it does not fit); it is a new revision, so any approval ends."""
-    from carecast.content.services import _require_author, content_item_revise
+    from carecast.content.services import _require_editable, content_item_revise
 
-    require(actor, Action.CONTENT_CREATE, item.organization)
-    _require_author(actor, item)
-    if item.status == ContentItem.Status.PUBLISHED:
-        raise InvalidTransition("This item is published; duplicate it to say something new.")
+    _require_editable(actor, item)
     variant = item.variants.filter(network=network).first()
     if variant is None:
         raise ValidationError("This item does not go to that channel.", field="network")
@@ -290,24 +277,21 @@ def channel_variant_edit(
     with transaction.atomic():
         variant.text, variant.thread, variant.edited, variant.note = text, parts, True, ""
         variant.save(update_fields=["text", "thread", "edited", "note", "updated_at"])
-        content_item_revise(actor=actor, item=item)
+        item = content_item_revise(actor=actor, item=item)
         audit_log(
             action=actions.VARIANT_EDIT,
             actor=actor,
             obj=item,
-            after={"network": network, "parts": 1 + len(parts), "revision": item.revision + 1},
+            after={"network": network, "parts": 1 + len(parts), "revision": item.revision},
         )
     return variant
 
 
 def channel_variant_reset(*, actor: User, item: ContentItem, network: str) -> ChannelVariant:
     """Back to the automatic version made from the master text (a new revision too)."""
-    from carecast.content.services import _require_author, content_item_revise
+    from carecast.content.services import _require_editable, content_item_revise
 
-    require(actor, Action.CONTENT_CREATE, item.organization)
-    _require_author(actor, item)
-    if item.status == ContentItem.Status.PUBLISHED:
-        raise InvalidTransition("This item is published; duplicate it to say something new.")
+    _require_editable(actor, item)
     variant = item.variants.filter(network=network, edited=True).first()
     if variant is None:
         raise ValidationError("That version is already the automatic one.", field="network")
@@ -320,9 +304,14 @@ def channel_variant_reset(*, actor: User, item: ContentItem, network: str) -> Ch
     return item.variants.get(network=network)
 
 
+def remember_versions(item: ContentItem, versions: list[ChannelVariant]) -> None:
+    """Keep versions read for a whole batch (the publishing engine) on the item, so `versions_of`
+    does not ask the database again for each item."""
+    item.__dict__["_versions"] = versions
+
+
 def versions_of(item: ContentItem) -> list[ChannelVariant]:
-    """The item's versions. The publishing engine reads those of a whole batch in one query and keeps
-    them on each item (`_versions`); everywhere else they are read when asked for."""
+    """The item's versions: those remembered for its batch, else read when asked for."""
     kept = item.__dict__.get("_versions")
     if kept is not None:
         return list(kept)
