@@ -75,6 +75,7 @@ def run(args: Any) -> int:
 
     call_command("migrate", verbosity=0)
     pds_proc = None
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         if args.scenario == "dummy":
             jobs = args.jobs or 10_000
@@ -85,17 +86,24 @@ def run(args: Any) -> int:
             pds_proc, info = launch.start(Path(var))
             jobs = args.jobs or (1_500 if args.scenario == "crash" else 500)
             account = _bluesky_account(info["url"])
-        lead = args.lead or max(15.0, jobs / 500)
         print(
             f"== {args.scenario}: {jobs} jobs; machine {platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}; database {django.db.connection.vendor}; queue "
+            f"Python {platform.python_version()} (this machine's speed: {_calibration():.0f} ms for a fixed "
+            f"Python loop, lower is faster); database {django.db.connection.vendor}; queue "
             f"{os.environ.get('HUEY_URL') or 'SqliteHuey'}; {args.processes} worker processes x "
             f"{args.threads} threads",
             flush=True,
         )
-        due = _make_jobs(jobs, lead, account)
-        return _drive(args, env, jobs, due, account)
+        # The workers are up before the jobs exist, as in production, where they run all day.
+        workers += [_worker(env) for _ in range(args.processes)]
+        started = time.monotonic()
+        due = _make_jobs(jobs, args.lead or 8.0, account, ready_at=started + WARM)
+        return _drive(args, env, jobs, due, account, workers)
     finally:
+        for w in workers:  # still running if making the jobs failed (_drive stops them otherwise)
+            if w.poll() is None:
+                w.terminate()
+                w.wait(timeout=30)
         if pds_proc is not None:
             from tests.pds import launch
 
@@ -139,7 +147,18 @@ def _bluesky_account(url: str) -> Any:
     )
 
 
-def _make_jobs(count: int, lead: float, account: Any) -> Any:
+def _calibration() -> float:
+    """Milliseconds this machine takes for a fixed piece of pure Python: the figures of two runs
+    compare only as far as these do (shared machines vary by a factor of two or three)."""
+    started = time.perf_counter()
+    for _ in range(20_000):
+        sum(range(1_000))
+    return (time.perf_counter() - started) * 1000
+
+
+def _make_jobs(count: int, lead: float, account: Any, ready_at: float) -> Any:
+    """Approved, scheduled items with one job each, all due `lead` seconds after they exist (and not
+    before the workers are ready at `ready_at`, a time.monotonic() value)."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -158,7 +177,7 @@ def _make_jobs(count: int, lead: float, account: Any) -> Any:
         actor=None, organization=org, username="author", email="a@bench.example", password=None, roles=[]
     )
     started = time.perf_counter()
-    due = timezone.now() + timedelta(seconds=lead)
+    due = timezone.now() + timedelta(days=1)  # set to the real moment once every job exists
     approved = []
     for n in range(count):  # as an approval leaves them: approved, scheduled, checked
         item = ContentItem(
@@ -190,8 +209,12 @@ def _make_jobs(count: int, lead: float, account: Any) -> Any:
             )
             for item in items
         )
-        for job in jobs:  # what the app does for each new job: one dispatcher per second of due time
-            publish_wakeup_schedule(job.scheduled_for)
+        lead = max(lead, ready_at - time.monotonic())
+        due = timezone.now() + timedelta(seconds=lead)
+        ContentItem.objects.filter(pk__in=[item.pk for item in items]).update(publish_at=due)
+        PublishJob.objects.update(scheduled_for=due, round_at=due)
+        for _job in jobs:  # what the app does for each new job: one dispatcher per second of due time
+            publish_wakeup_schedule(due)
     print(
         f"{count} jobs created and enqueued in {time.perf_counter() - started:.1f} s, due at {due:%H:%M:%S}"
     )
@@ -208,13 +231,14 @@ def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _drive(args: Any, env: dict[str, str], count: int, due: Any, account: Any) -> int:
+def _drive(
+    args: Any, env: dict[str, str], count: int, due: Any, account: Any, workers: list[subprocess.Popen[bytes]]
+) -> int:
     from django.utils import timezone
 
     from carecast.channels.models import PublishJob
 
-    workers = [_worker(env) for _ in range(args.processes)]
-    started = [time.monotonic()] * len(workers)
+    started = [time.monotonic() - WARM] * len(workers)  # up since before the jobs were made
     cpu = 0.0
     kills = 0
     rng = random.Random(args.seed)

@@ -49,7 +49,7 @@ from carecast.content import variants
 from carecast.content.models import ChannelVariant, ContentItem, ContentItemAsset
 from carecast.content.variants import content_item_variants_sync
 from carecast.core.audit import Record, audit_append, audit_log, audit_prepare
-from carecast.core.bulk import insert_rows, update_rows
+from carecast.core.bulk import insert_statement, update_statement
 from carecast.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from carecast.core.models import Organization
 
@@ -632,14 +632,16 @@ def _published_many(done: list[tuple[PublishJob, PublishAttempt, ContentItem, Pu
                 },
             )
         )
+    jobs = update_statement(
+        PublishJob,
+        ["status", "published_at", "external_id", "external_url", "last_error", "updated_at"],
+        [job for job, *_ in done],
+    )
+    attempts = insert_statement(PublishAttempt, [attempt for _, attempt, *_ in done])
     prepared = audit_prepare(entries)
     with transaction.atomic():
-        update_rows(
-            PublishJob,
-            ["status", "published_at", "external_id", "external_url", "last_error", "updated_at"],
-            [job for job, *_ in done],
-        )
-        insert_rows(PublishAttempt, [attempt for _, attempt, *_ in done])
+        jobs.run()
+        attempts.run()
         _settle_items({item.pk for _, _, item, _ in done})
         audit_append(prepared)
     # One line per batch (every line goes through the PHI filter); each job's line is at debug level.

@@ -15,11 +15,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from carecast.core import context
-from carecast.core.bulk import insert_rows
+from carecast.core.bulk import Statement, insert_columns, insert_statement
 from carecast.core.models import AuditChainHead, AuditEntry, Organization
 
 GENESIS = "0" * 64
@@ -110,7 +110,29 @@ def audit_log_many(records: list[Record]) -> None:
     audit_append(audit_prepare(records))
 
 
-def audit_prepare(records: list[Record]) -> list[SimpleNamespace]:
+def _members(content: dict[str, Any]) -> str:
+    """Members of the canonical JSON `entry_digest` hashes, as json.dumps writes them (no braces)."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)[1:-1]
+
+
+# entry_digest's members in their (sorted) order, split where the time and the previous hash go
+_BEFORE_TIME = ("action", "actor", "actor_label", "after", "before", "client_ip")
+_BEFORE_PREV = ("object_id", "object_repr", "object_type", "organization")
+_AFTER_PREV = ("reason", "request_id")
+_CHAINED = ("created_at", "prev_hash", "hash")  # the columns only the append can fill
+
+
+@dataclass
+class PreparedEntries:
+    """Entries ready to chain: their row values and their digests' text but for the time and the
+    previous hash, which only exist under the chain head's lock."""
+
+    statement: Statement
+    digest_parts: list[tuple[str, str, str]]
+    slots: tuple[int, int, int]  # where created_at, prev_hash and hash go in each row's parameters
+
+
+def audit_prepare(records: list[Record]) -> PreparedEntries:
     """Everything of the entries but the chain's hashes and time: work that need not hold the chain
     head's lock (or, on SQLite, the one write lock), so a busy caller can do it first."""
     unknown = sorted({r.action for r in records} - _ACTIONS.keys())
@@ -118,42 +140,62 @@ def audit_prepare(records: list[Record]) -> list[SimpleNamespace]:
         raise UnknownAuditAction(f"{', '.join(map(repr, unknown))}: not a registered audit action")
     ctx = context.current()
     entries = []
+    parts = []
     for r in records:
         organization = r.organization
         if organization is None and r.obj is not None:
             organization = getattr(r.obj, "organization", None)
         authenticated = r.actor is not None and getattr(r.actor, "is_authenticated", False)
-        entries.append(
-            SimpleNamespace(
-                organization_id=organization.pk if organization is not None else None,
-                actor_id=r.actor.pk if authenticated else None,
-                actor_label=_actor_label(r.actor, authenticated=authenticated),
-                action=r.action,
-                object_type=r.obj._meta.label_lower if r.obj is not None else "",
-                object_id=str(r.obj.pk) if r.obj is not None else "",
-                object_repr=str(r.obj)[:200] if r.obj is not None else "",
-                before=_jsonable(r.before),
-                after=_jsonable(r.after),
-                reason=r.reason,
-                request_id=ctx.request_id,
-                client_ip=ctx.client_ip,
+        entry = SimpleNamespace(
+            organization_id=organization.pk if organization is not None else None,
+            actor_id=r.actor.pk if authenticated else None,
+            actor_label=_actor_label(r.actor, authenticated=authenticated),
+            action=r.action,
+            object_type=r.obj._meta.label_lower if r.obj is not None else "",
+            object_id=str(r.obj.pk) if r.obj is not None else "",
+            object_repr=str(r.obj)[:200] if r.obj is not None else "",
+            before=_jsonable(r.before),
+            after=_jsonable(r.after),
+            reason=r.reason,
+            request_id=ctx.request_id,
+            client_ip=ctx.client_ip,
+            created_at=None,
+            prev_hash="",
+            hash="",
+        )
+        content = vars(entry) | {"organization": entry.organization_id, "actor": entry.actor_id}
+        parts.append(
+            (
+                _members({key: content[key] for key in _BEFORE_TIME}),
+                _members({key: content[key] for key in _BEFORE_PREV}),
+                _members({key: content[key] for key in _AFTER_PREV}),
             )
         )
-    return entries
+        entries.append(entry)
+    statement = insert_statement(AuditEntry, entries, prepared=_CHAINED)
+    columns = insert_columns(AuditEntry)
+    slots = (columns.index("created_at"), columns.index("prev_hash"), columns.index("hash"))
+    return PreparedEntries(statement, parts, slots)
 
 
-def audit_append(entries: list[SimpleNamespace]) -> None:
+def audit_append(prepared: PreparedEntries) -> None:
     """Chain prepared entries onto the log, in order, under one lock of the chain head."""
-    if not entries:
+    if not prepared.digest_parts:
         return
+    created_slot, prev_slot, hash_slot = prepared.slots
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         prev = head.last_hash
         now = timezone.now()
-        for entry in entries:
-            entry.created_at, entry.prev_hash = now, prev
-            entry.hash = prev = entry_digest(entry)
-        insert_rows(AuditEntry, entries)  # ids follow the list's order, which is the chain's
+        created = AuditEntry._meta.get_field("created_at").get_db_prep_save(now, connection)
+        created_pair = _members({"created_at": now.isoformat(timespec="microseconds")})
+        for (before_time, before_prev, after_prev), row in zip(
+            prepared.digest_parts, prepared.statement.params, strict=True
+        ):
+            raw = f'{{{before_time},{created_pair},{before_prev},"prev":"{prev}",{after_prev}}}'
+            row[created_slot], row[prev_slot] = created, prev
+            row[hash_slot] = prev = hashlib.sha256(raw.encode()).hexdigest()
+        prepared.statement.run()  # ids follow the list's order, which is the chain's
         head.last_hash = prev
         head.save(update_fields=["last_hash"])
 

@@ -78,6 +78,26 @@ def test_intact_chain_verifies(chain):
     assert f"{len(chain)} entries verified" in out.getvalue()
 
 
+def test_entries_with_awkward_values_verify(people, brand):
+    """The append hashes text it put together ahead of time; it must match what verification rebuilds."""
+    from datetime import UTC, datetime
+
+    audit_log(
+        action="content.create",
+        actor=people["contributor"],
+        obj=brand,
+        before={"title": 'Café "Été" \\ ünïcode ✓', "nested": {"z": 1, "a": [1, "x"]}},
+        after={"when": datetime(2026, 12, 4, 9, 0, tzinfo=UTC), "none": None, "ratio": 0.5},
+        reason="line one\nline two, with \u2028 and 'quotes'",
+    )
+    audit_log(action="content.create", reason="")  # no actor, no object, no organisation
+    checked, problem = verify_chain()
+    assert problem is None and checked == 2
+    entry = AuditEntry.objects.get(actor=people["contributor"])
+    assert entry.before["title"] == 'Café "Été" \\ ünïcode ✓'
+    assert entry.after["when"] == "2026-12-04T09:00:00Z"
+
+
 def _raw(sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
