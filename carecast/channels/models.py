@@ -43,6 +43,12 @@ class PublishJob(TenantModel):
         help_text="What a connector keeps between tries before the post exists (an Instagram container).",
     )
     last_error = models.TextField(blank=True)
+    prepared_by = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The dispatcher that loaded this job ahead of its time; other dispatchers leave it "
+        "alone until it is a few seconds overdue.",
+    )
     removed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the post was deleted from the network."
     )
@@ -71,6 +77,7 @@ class PublishWakeup(models.Model):
     a task for `at` is already queued (it is removed when the dispatcher runs)."""
 
     at = models.DateTimeField(unique=True)
+    jobs = models.PositiveIntegerField(default=1, help_text="Jobs that asked for this second.")
 
     def __str__(self) -> str:
         return f"dispatch at {self.at:%Y-%m-%d %H:%M:%S}"

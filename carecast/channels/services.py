@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from carecast.accounts.models import User
@@ -112,7 +114,8 @@ def publish_jobs_sync(*, item: ContentItem) -> list[PublishJob]:
         if found is not None and (job.scheduled_for != item.publish_at or job.revision != item.revision):
             before = {"scheduled_for": job.scheduled_for, "revision": job.revision}
             job.scheduled_for, job.round_at, job.revision = item.publish_at, item.publish_at, item.revision
-            job.save(update_fields=["scheduled_for", "round_at", "revision", "updated_at"])
+            job.prepared_by = ""  # a dispatcher that loaded it for the old time lets it go
+            job.save(update_fields=["scheduled_for", "round_at", "revision", "prepared_by", "updated_at"])
             audit_log(
                 action=actions.JOB_RESCHEDULE,
                 obj=job,
@@ -417,23 +420,29 @@ def _claim_batch(portions: list[tuple[Any, int]]) -> list[tuple[PublishJob, Publ
         if not ids:
             return []
         PublishJob.objects.filter(pk__in=ids).update(
-            status=Job.PUBLISHING, attempt_count=F("attempt_count") + 1, updated_at=now
+            status=Job.PUBLISHING, attempt_count=F("attempt_count") + 1, prepared_by="", updated_at=now
         )
     # Committed: these jobs are this worker's now. They are read outside the transaction so the
     # database's write lock (one writer at a time on SQLite) is held only for the claim itself.
-    claimed = list(
-        PublishJob.objects.filter(pk__in=ids).select_related("account", "content_item").order_by("pk")
+    claimed = _load(ids)
+    # Attempt rows are written when each attempt ends (with its outcome), all of a batch together.
+    attempts = [PublishAttempt(job_id=job.pk, started_at=now) for job in claimed]
+    return list(zip(claimed, attempts, strict=True))
+
+
+def _load(ids: Iterable[int]) -> list[PublishJob]:
+    """Jobs with what sending them reads: item, account, organisation, channel versions, media."""
+    jobs = list(
+        PublishJob.objects.filter(pk__in=list(ids)).select_related("account", "content_item").order_by("pk")
     )
-    orgs = Organization.objects.in_bulk({job.organization_id for job in claimed})
-    versions, assets = _published_with({job.content_item_id for job in claimed})
-    for job in claimed:
+    orgs = Organization.objects.in_bulk({job.organization_id for job in jobs})
+    versions, assets = _published_with({job.content_item_id for job in jobs})
+    for job in jobs:
         item = job.content_item
         item.organization = orgs[item.organization_id]  # one object per organisation
         variants.remember_versions(item, versions.get(item.pk, []))
         item.__dict__["_assets"] = assets.get(item.pk, [])
-    # Attempt rows are written when each attempt ends (with its outcome), all of a batch together.
-    attempts = [PublishAttempt(job=job, started_at=now) for job in claimed]
-    return list(zip(claimed, attempts, strict=True))
+    return jobs
 
 
 def _published_with(item_ids: set[int]) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
@@ -505,7 +514,7 @@ def _send(
     problem = _send_time_problem(job, item)
     if problem:
         return _settle(job, attempt, item, Job.CANCELLED, f"Not published: {problem}.")
-    payload = _payload(item, job.channel)
+    payload = job.__dict__.pop("_payload", None) or _payload(item, job.channel)
     images = sum(1 for m in payload.media if m.kind == "image")
     too_big = variants.problems(payload.text, payload.thread, job.channel, images=images)
     if too_big:
@@ -654,30 +663,15 @@ def _published_many(done: list[tuple[PublishJob, PublishAttempt, ContentItem, Pu
 def _settle_items(item_ids: Iterable[int]) -> None:
     """When the last channel of an item's round is done, the item is published, or failed if any
     channel failed (its page says which and why). Until then its other channels carry on."""
-    items = list(
-        ContentItem.objects.filter(pk__in=list(item_ids)).values_list("pk", "publish_at", "repeat_every_days")
+    round_jobs = PublishJob.objects.filter(content_item=OuterRef("pk"), round_at=OuterRef("publish_at"))
+    failed = Exists(round_jobs.filter(status=Job.FAILED))
+    done = ContentItem.objects.filter(pk__in=list(item_ids)).exclude(
+        Exists(round_jobs.filter(status__in=OPEN_STATES))
     )
-    states: dict[tuple[int, Any], set[str]] = {}
-    for item_id, round_at, status in PublishJob.objects.filter(
-        content_item__in=[pk for pk, *_ in items]
-    ).values_list("content_item_id", "round_at", "status"):
-        states.setdefault((item_id, round_at), set()).add(status)
-    published: list[int] = []
-    failed: list[int] = []
-    repeating: list[int] = []
-    for pk, publish_at, repeat_every_days in items:
-        found = states.get((pk, publish_at), set())
-        if found & set(OPEN_STATES):
-            continue
-        if Job.FAILED in found:
-            failed.append(pk)
-        else:
-            published.append(pk)
-            if repeat_every_days:
-                repeating.append(pk)
+    repeating = list(done.filter(repeat_every_days__gt=0).exclude(failed).values_list("pk", flat=True))
     now = timezone.now()
-    ContentItem.objects.filter(pk__in=failed).update(status=Item.FAILED, updated_at=now)
-    ContentItem.objects.filter(pk__in=published).update(status=Item.PUBLISHED, updated_at=now)
+    done.filter(failed).update(status=Item.FAILED, updated_at=now)
+    done.exclude(failed).update(status=Item.PUBLISHED, updated_at=now)
     for pk in repeating:
         _schedule_next_occurrence(pk)
 
@@ -798,6 +792,12 @@ NETWORK_BATCH = 20  # a network's jobs claimed together: a crash strands at most
 # Huey's scheduler moves a due task to the queue once a second and an idle worker looks every half
 # second: a dispatcher is queued this much early and then waits for the exact moment.
 WAKE_EARLY = timedelta(seconds=2)
+# A second this many jobs ask for also gets a dispatcher this much earlier: loading thousands of jobs
+# before their moment takes seconds, and then at the moment only the sending is left.
+BUSY_SECOND = DISPATCH_BATCH
+WAKE_EARLY_BUSY = timedelta(seconds=10)
+PREPARE_GUESS = 0.3  # seconds a batch takes to prepare, until one has been timed
+PREPARE_MARGIN = 0.05
 
 
 def publish_due_jobs(*, limit: int = 5000) -> int:
@@ -832,7 +832,17 @@ def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> in
     local_claimed = sum(1 for job, _ in claimed if job.channel in local)
     if on_full is not None and (local_claimed == limit or len(claimed) - local_claimed == network_limit):
         on_full()  # a portion came back full: more is waiting, so another worker joins in
-    done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]] = []
+    _send_claimed(claimed)
+    return len(claimed)
+
+
+Sent = list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]]
+
+
+def _send_claimed(claimed: list[tuple[PublishJob, PublishAttempt]], sent: Sent | None = None) -> None:
+    """Send each claimed job and record the successes together, or leave them in `sent` for the
+    caller to record later with others."""
+    done: Sent = [] if sent is None else sent
     limits = _app_limits()
     try:
         for job, attempt in claimed:
@@ -840,8 +850,8 @@ def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> in
             if job.status == Job.SCHEDULED and job.channel not in limits:
                 limits = _app_limits()  # a network may just have limited the app: the rest of the batch waits
     finally:
-        _published_many(done)  # what the networks accepted is recorded even if a later send raised
-    return len(claimed)
+        if sent is None:
+            _published_many(done)  # what the networks accepted is recorded even if a later send raised
 
 
 def publish_wakeup_schedule(when: Any) -> None:
@@ -851,43 +861,204 @@ def publish_wakeup_schedule(when: Any) -> None:
 
     at = when.replace(microsecond=0) + (timedelta(seconds=1) if when.microsecond else timedelta(0))
     with transaction.atomic():
-        _, created = PublishWakeup.objects.get_or_create(at=at)
+        wakeup, created = PublishWakeup.objects.get_or_create(at=at)
+        if not created:
+            PublishWakeup.objects.filter(pk=wakeup.pk).update(jobs=F("jobs") + 1)
     if created:
         publish_dispatch_task.using(run_after=at - WAKE_EARLY).enqueue(at.isoformat())
+    elif wakeup.jobs + 1 == BUSY_SECOND:  # enough to take seconds to load: start loading them sooner
+        publish_dispatch_task.using(run_after=at - WAKE_EARLY_BUSY).enqueue(at.isoformat())
 
 
 def publish_dispatch(*, at: Any = None, on_full: Any = None, wait: bool = True) -> int:
-    """Publish what is due, batch after batch, until a batch comes back short. Given `at`, first wait
-    for the jobs due up to that second and send each as its moment comes (the task starts a little
-    early because the queue's scheduler only looks once a second)."""
+    """Publish what is due, batch after batch, until a batch comes back short. Given `at`, first
+    take care of the jobs due up to that second: load them ahead while there is time, and send each
+    as its moment comes (the task starts early because the queue's scheduler only looks once a
+    second, and much earlier for a busy second)."""
     total = 0
     if at is not None:
-        if wait and on_full is not None:
-            busy = PublishJob.objects.filter(status=Job.SCHEDULED, scheduled_for__lte=at)[
-                : DISPATCH_BATCH + 1
-            ]
-            if busy.count() > DISPATCH_BATCH:
-                on_full()  # more than one batch falls due: a second worker waits for the moment too
-        while wait and (now := timezone.now()) < at:
-            total += publish_due_batch(on_full=on_full)
-            upcoming = (
-                PublishJob.objects.filter(status=Job.SCHEDULED, scheduled_for__gt=now, scheduled_for__lte=at)
-                .order_by("scheduled_for")
-                .values_list("scheduled_for", flat=True)
-                .first()
-            )
-            pause = ((upcoming or at) - timezone.now()).total_seconds()
-            if pause > WAKE_EARLY.total_seconds() + 1:  # far too early (clocks differ): queue again
-                PublishWakeup.objects.filter(at=at).delete()
-                publish_wakeup_schedule(at)
+        if wait:
+            if on_full is not None:
+                busy = PublishJob.objects.filter(status=Job.SCHEDULED, scheduled_for__lte=at)[
+                    : DISPATCH_BATCH + 1
+                ]
+                if busy.count() > DISPATCH_BATCH:
+                    on_full()  # more than one batch falls due: a second worker prepares and waits too
+            sent, finished = _dispatch_second(at, on_full)
+            total += sent
+            if not finished:
                 return total
-            time.sleep(max(pause, 0))
         PublishWakeup.objects.filter(at=at).delete()  # a job for this second made from now on queues anew
     while True:
         claimed = publish_due_batch(on_full=on_full)
         total += claimed
         if claimed == 0:
             return total
+
+
+@dataclass
+class _Prepared:
+    """Jobs one dispatcher reserved and loaded before their time. The reservation marks each row with
+    the dispatcher's token (so another dispatcher prepares other jobs) and the reservation's time as
+    `updated_at`; any later change to a row (a reschedule, a cancellation) replaces that time, and the
+    row is then not sent from here. Once due, a prepared job is still anyone's to claim: a dispatcher
+    done with its own batches takes over the rest of a slower one's, and nothing waits on one that
+    stopped."""
+
+    token: str
+    stamp: Any
+    jobs: list[PublishJob]  # not yet sent, by due time
+
+
+def _dispatch_second(at: Any, on_full: Any) -> tuple[int, bool]:
+    """Until `at`: publish what falls due, and meanwhile reserve and load the jobs due by `at`, a
+    batch at a time while the next one's moment is far enough away. Returns the jobs claimed, and
+    False if the task came far too early (clocks differ) and was queued again."""
+    token = secrets.token_hex(8)
+    ahead: list[_Prepared] = []
+    total = 0
+    took = PREPARE_GUESS
+    try:
+        while True:
+            total += _publish_prepared(ahead)
+            total += publish_due_batch(on_full=on_full)
+            now = timezone.now()
+            if now >= at and not ahead:
+                return total, True
+            upcoming = (
+                PublishJob.objects.filter(
+                    status=Job.SCHEDULED, scheduled_for__gt=now, scheduled_for__lte=at, prepared_by=""
+                )
+                .order_by("scheduled_for")
+                .values_list("scheduled_for", flat=True)
+                .first()
+            )
+            next_due = min([batch.jobs[0].scheduled_for for batch in ahead] + [upcoming or at])
+            if upcoming is not None and (next_due - now).total_seconds() > took + PREPARE_MARGIN:
+                started = time.monotonic()
+                batch = _prepare_batch(at, token, on_full)
+                if batch is not None:
+                    ahead.append(batch)
+                    took = time.monotonic() - started
+                    continue
+            pause = (next_due - timezone.now()).total_seconds()
+            if pause > WAKE_EARLY_BUSY.total_seconds() + 1 and not ahead:  # far too early: queue again
+                PublishWakeup.objects.filter(at=at).delete()
+                publish_wakeup_schedule(at)
+                return total, False
+            time.sleep(max(pause, 0))
+    finally:  # what was not sent from here (changed, or this dispatcher stopped) is anyone's again
+        PublishJob.objects.filter(prepared_by=token).update(prepared_by="")
+
+
+def _prepare_batch(at: Any, token: str, on_full: Any) -> _Prepared | None:
+    """Reserve the next batch of jobs due by `at` that no dispatcher has prepared, and load them."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            PublishJob.objects.select_for_update(skip_locked=True)
+            .filter(status=Job.SCHEDULED, scheduled_for__gt=now, scheduled_for__lte=at, prepared_by="")
+            .order_by("scheduled_for", "pk")
+            .values_list("pk", flat=True)[:DISPATCH_BATCH]
+        )
+        if not ids:
+            return None
+        PublishJob.objects.filter(pk__in=ids).update(prepared_by=token, updated_at=now)
+    if on_full is not None and len(ids) == DISPATCH_BATCH:
+        on_full()  # more to prepare: another worker joins in
+    jobs = _load(ids)
+    for job in jobs:
+        job.prepared_by, job.updated_at = token, now
+        job.__dict__["_payload"] = _payload(job.content_item, job.channel)  # what goes out, worked out now
+    return _Prepared(token, now, sorted(jobs, key=lambda job: (job.scheduled_for, job.pk)))
+
+
+def _publish_prepared(ahead: list[_Prepared]) -> int:
+    """Claim and send the prepared jobs whose moment has come (network jobs a few at a time, as
+    everywhere). Returns the number claimed; jobs changed since they were prepared are let go.
+
+    Posts to local channels are recorded once all of them are out: writing thousands of rows down
+    would otherwise hold back the next thousand posts. Until then their jobs stay `publishing` (after
+    a crash, read back, never sent again). Network posts are recorded a portion at a time, as they go.
+    """
+    total = 0
+    now = timezone.now()
+    sent: Sent = []
+    try:
+        total = _send_prepared(ahead, now, sent)
+    finally:
+        for n in range(0, len(sent), DISPATCH_BATCH):
+            _published_many(sent[n : n + DISPATCH_BATCH])
+    ahead[:] = [batch for batch in ahead if batch.jobs]
+    return total
+
+
+def _send_prepared(ahead: list[_Prepared], now: Any, sent: Sent) -> int:
+    """Claim and send what is due of each prepared batch; local successes are left in `sent`."""
+    total = 0
+    for batch in ahead:
+        due = 0
+        while due < len(batch.jobs) and batch.jobs[due].scheduled_for <= now:
+            due += 1
+        if not due:
+            continue
+        ready, batch.jobs = batch.jobs[:due], batch.jobs[due:]
+        local = [job for job in ready if job.channel in CONNECTORS and CONNECTORS[job.channel].local]
+        far = [job for job in ready if job.channel not in CONNECTORS or not CONNECTORS[job.channel].local]
+        portions: list[tuple[list[PublishJob], Sent | None]] = [
+            (local[n : n + DISPATCH_BATCH], sent) for n in range(0, len(local), DISPATCH_BATCH)
+        ]
+        portions += [(far[n : n + NETWORK_BATCH], None) for n in range(0, len(far), NETWORK_BATCH)]
+        for portion, record_later in portions:
+            claimed = _claim_prepared(batch, portion, rest=len(portion) == len(ready) and not batch.jobs)
+            total += len(claimed)
+            _send_claimed(claimed, record_later)
+    return total
+
+
+def _claim_prepared(
+    batch: _Prepared, jobs: list[PublishJob], *, rest: bool
+) -> list[tuple[PublishJob, PublishAttempt]]:
+    """Claim prepared jobs that are due and unchanged since they were prepared (`rest`: they are all
+    the batch has left, so its mark finds them without listing them), then refresh what may have
+    changed meanwhile without touching the job: the item (reloaded if it was saved since), the
+    organisation (the pause switch) and the account (a revoked token, a rate limit)."""
+    now = timezone.now()
+    rows = PublishJob.objects.filter(
+        prepared_by=batch.token, updated_at=batch.stamp, status=Job.SCHEDULED, scheduled_for__lte=now
+    )
+    if not rest:
+        rows = rows.filter(pk__in=[job.pk for job in jobs])
+    with transaction.atomic():
+        item_saved = dict(
+            rows.select_for_update(skip_locked=True).values_list("pk", "content_item__updated_at")
+        )
+        if not item_saved:
+            return []
+        rows.update(
+            status=Job.PUBLISHING, attempt_count=F("attempt_count") + 1, prepared_by="", updated_at=now
+        )
+    claimed = [job for job in jobs if job.pk in item_saved]
+    for job in claimed:
+        job.status, job.attempt_count, job.prepared_by, job.updated_at = (
+            Job.PUBLISHING,
+            job.attempt_count + 1,
+            "",
+            now,
+        )
+    stale = [job for job in claimed if item_saved[job.pk] != job.content_item.updated_at]
+    if stale:
+        fresh = {job.pk: job.content_item for job in _load(job.pk for job in stale)}
+        for job in stale:
+            job.content_item = fresh[job.pk]
+            job.__dict__.pop("_payload", None)
+    for org in {id(job.content_item.organization): job.content_item.organization for job in claimed}.values():
+        org.refresh_from_db()  # the jobs of a batch share one object per organisation
+    accounts = ChannelAccount.objects.in_bulk({job.account_id for job in claimed if job.account_id})
+    for job in claimed:
+        if job.account_id:
+            job.account = accounts[job.account_id]  # whole: its token may have been renewed
+    return [(job, PublishAttempt(job_id=job.pk, started_at=now)) for job in claimed]
 
 
 def _settle_stuck_jobs() -> None:

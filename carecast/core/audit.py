@@ -45,7 +45,7 @@ _PLAIN = (str, int, float, bool, type(None))
 
 def _jsonable(value: Any) -> Any:
     """The value as JSON will give it back (dates as strings...); flat plain dicts pass as they are."""
-    if value is None or (isinstance(value, dict) and all(type(v) in _PLAIN for v in value.values())):
+    if value is None or (isinstance(value, dict) and all(isinstance(v, _PLAIN) for v in value.values())):
         return value
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 

@@ -52,6 +52,16 @@ def _preparer(field: Field[Any, Any], *, add: bool, as_is: bool = False) -> Call
         return lambda row: getattr(row, attname)
     if add and (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)):
         return lambda row: field.get_db_prep_save(field.pre_save(row, True), connection)
+    if type(field) is models.DateTimeField:  # a batch's rows mostly share their times: convert each once
+        seen: dict[Any, Any] = {}
+
+        def prepare_time(row: Any) -> Any:
+            value = getattr(row, attname)
+            if value not in seen:
+                seen[value] = field.get_db_prep_save(value, connection)
+            return seen[value]
+
+        return prepare_time
     return lambda row: field.get_db_prep_save(getattr(row, attname), connection)
 
 

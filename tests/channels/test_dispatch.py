@@ -31,7 +31,7 @@ def network():
     DummyConnector.reset()
 
 
-def _dummy_jobs(people, brand, n, *, due):
+def _dummy_jobs(people, brand, n, *, due, channel="dummy"):
     jobs = []
     for i in range(n):
         item = approved_item(
@@ -42,7 +42,7 @@ def _dummy_jobs(people, brand, n, *, due):
             text=f"Clinic update {i}.",
         )
         job = PublishJob.objects.get(content_item=item)
-        PublishJob.objects.filter(pk=job.pk).update(channel="dummy", scheduled_for=due, round_at=due)
+        PublishJob.objects.filter(pk=job.pk).update(channel=channel, scheduled_for=due, round_at=due)
         ContentItem.objects.filter(pk=item.pk).update(publish_at=due)
         jobs.append(job)
     return jobs
@@ -152,3 +152,136 @@ def test_network_jobs_are_claimed_a_few_at_a_time(people, brand, network, monkey
     assert publish_due_batch(limit=10) == 4  # the two local jobs, and two of the three far ones
     assert PublishJob.objects.filter(status="scheduled").count() == 1
     assert publish_due_batch(limit=10) == 1
+
+
+# --- a busy second: jobs loaded ahead of their moment ------------------------------------------
+
+
+def _prepared(at, by="first"):
+    from carecast.channels.services import _prepare_batch
+
+    batch = _prepare_batch(at, by, None)
+    assert batch is not None
+    return [batch]
+
+
+def _soon(seconds=1.0):
+    """A due time just ahead, and the dispatcher's second for it."""
+    due = timezone.now() + timedelta(seconds=seconds)
+    return due, due.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def _wait_until(moment):
+    import time
+
+    time.sleep(max((moment - timezone.now()).total_seconds(), 0) + 0.01)
+
+
+def test_a_busy_second_gets_a_dispatcher_early_enough_to_load_its_jobs(monkeypatch, db):
+    from carecast.channels import services, tasks
+
+    queued = []
+
+    class Task:
+        def using(self, run_after):
+            return type("Queued", (), {"enqueue": lambda _self, at: queued.append((run_after, at))})()
+
+    monkeypatch.setattr(tasks, "publish_dispatch_task", Task())
+    monkeypatch.setattr(services, "BUSY_SECOND", 3)
+    at = timezone.now().replace(microsecond=0) + timedelta(hours=1)
+    for _ in range(4):
+        publish_wakeup_schedule(at)
+    assert queued == [
+        (at - services.WAKE_EARLY, at.isoformat()),  # the first job's, as for any second
+        (at - services.WAKE_EARLY_BUSY, at.isoformat()),  # once the second is busy: one more, sooner
+    ]
+    assert PublishWakeup.objects.get(at=at).jobs == 4
+
+
+def test_prepared_jobs_go_out_at_their_moment_once_and_are_recorded(people, brand, network):
+    from carecast.channels.services import _prepare_batch, _publish_prepared
+
+    due, at = _soon()
+    jobs = _dummy_jobs(people, brand, 3, due=due)
+    ahead = _prepared(at)
+    assert set(PublishJob.objects.values_list("prepared_by", flat=True)) == {"first"}
+    assert _prepare_batch(at, "second", None) is None  # another dispatcher prepares other jobs
+    assert _publish_prepared(ahead) == 0 and not network.calls  # not before their moment
+    _wait_until(due)
+    assert _publish_prepared(ahead) == 3 and ahead == []
+    assert sorted(network.posts.values()) == ["Clinic update 0.", "Clinic update 1.", "Clinic update 2."]
+    for job in PublishJob.objects.filter(pk__in=[j.pk for j in jobs]):
+        assert job.status == "published" and job.prepared_by == "" and job.published_at >= job.scheduled_for
+        assert job.attempts.get().outcome == "published" and job.content_item.status == "published"
+    assert verify_chain()[1] is None
+
+
+def test_a_post_unscheduled_after_it_was_prepared_is_not_sent(people, brand, network):
+    from carecast.channels.services import _publish_prepared
+    from carecast.content.services import content_item_schedule
+
+    due, at = _soon()
+    job = _dummy_jobs(people, brand, 1, due=due)[0]
+    ahead = _prepared(at)
+    content_item_schedule(actor=people["contributor"], item=job.content_item, publish_at=None)
+    _wait_until(due)
+    assert _publish_prepared(ahead) == 0
+    assert not network.calls and PublishJob.objects.get(pk=job.pk).status == "cancelled"
+
+
+def test_a_post_moved_later_after_it_was_prepared_waits_for_its_new_time(people, brand, network):
+    from carecast.channels.models import BrandPagePost
+    from carecast.channels.services import _publish_prepared
+    from carecast.content.services import content_item_schedule
+
+    due, at = _soon()
+    job = _dummy_jobs(people, brand, 1, due=due, channel="brand_page")[0]
+    ahead = _prepared(at)
+    later = timezone.now() + timedelta(hours=2)
+    content_item_schedule(actor=people["contributor"], item=job.content_item, publish_at=later)
+    _wait_until(due)
+    assert _publish_prepared(ahead) == 0 and publish_due_batch() == 0
+    assert not BrandPagePost.objects.exists()
+    job.refresh_from_db()
+    assert job.status == "scheduled" and job.scheduled_for == later and job.prepared_by == ""
+
+
+def test_an_item_saved_after_it_was_prepared_is_read_again_before_sending(people, brand, network):
+    """Whatever changed on the item between loading and sending, what goes out is what it says now."""
+    from carecast.channels.services import _publish_prepared
+
+    due, at = _soon()
+    job = _dummy_jobs(people, brand, 1, due=due)[0]
+    ahead = _prepared(at)
+    ContentItem.objects.filter(pk=job.content_item_id).update(
+        text="Clinic closed today.", updated_at=timezone.now()
+    )
+    _wait_until(due)
+    assert _publish_prepared(ahead) == 1
+    assert list(network.posts.values()) == ["Clinic closed today."]
+
+
+def test_the_pause_switch_holds_prepared_posts(people, brand, network):
+    from carecast.channels.services import _publish_prepared, publishing_pause
+
+    due, at = _soon()
+    job = _dummy_jobs(people, brand, 1, due=due)[0]
+    ahead = _prepared(at)
+    publishing_pause(actor=people["admin"], reason="Hospital incident: hold every post.")
+    _wait_until(due)
+    assert _publish_prepared(ahead) == 0
+    assert not network.calls and PublishJob.objects.get(pk=job.pk).status == "paused"
+
+
+def test_jobs_a_stopped_dispatcher_prepared_are_still_sent_once(people, brand, network):
+    """A dispatcher that loaded jobs and then stopped (or is slower) holds nothing back: once due,
+    any dispatcher claims them, and the one that prepared them finds them taken."""
+    from carecast.channels.services import _publish_prepared
+
+    due, at = _soon()
+    _dummy_jobs(people, brand, 2, due=due)
+    ahead = _prepared(at, by="slow")
+    _wait_until(due)
+    assert publish_due_batch() == 2
+    assert _publish_prepared(ahead) == 0
+    assert len(network.posts) == 2 and set(network.calls.values()) == {1}
