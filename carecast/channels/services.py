@@ -925,16 +925,14 @@ def _dispatch_second(at: Any, on_full: Any) -> tuple[int, bool]:
             now = timezone.now()
             if now >= at and not ahead:
                 return total, True
-            upcoming = (
-                PublishJob.objects.filter(
-                    status=Job.SCHEDULED, scheduled_for__gt=now, scheduled_for__lte=at, prepared_by=""
-                )
-                .order_by("scheduled_for")
-                .values_list("scheduled_for", flat=True)
-                .first()
+            coming = PublishJob.objects.filter(
+                status=Job.SCHEDULED, scheduled_for__gt=now, scheduled_for__lte=at
             )
+            # the next moment anything is due, prepared here, elsewhere (to help with) or not at all
+            upcoming = coming.order_by("scheduled_for").values_list("scheduled_for", flat=True).first()
             next_due = min([batch.jobs[0].scheduled_for for batch in ahead] + [upcoming or at])
-            if upcoming is not None and (next_due - now).total_seconds() > took + PREPARE_MARGIN:
+            unprepared = upcoming is not None and coming.filter(prepared_by="").exists()
+            if unprepared and (next_due - now).total_seconds() > took + PREPARE_MARGIN:
                 started = time.monotonic()
                 batch = _prepare_batch(at, token, on_full)
                 if batch is not None:
@@ -964,9 +962,10 @@ def _prepare_batch(at: Any, token: str, on_full: Any) -> _Prepared | None:
         if not ids:
             return None
         PublishJob.objects.filter(pk__in=ids).update(prepared_by=token, updated_at=now)
-    if on_full is not None and len(ids) == DISPATCH_BATCH:
-        on_full()  # more to prepare: another worker joins in
     jobs = _load(ids)
+    far = sum(1 for job in jobs if job.channel not in CONNECTORS or not CONNECTORS[job.channel].local)
+    if on_full is not None and (len(ids) == DISPATCH_BATCH or far > NETWORK_BATCH):
+        on_full()  # more to prepare, or more network posts than one claim: another worker joins in
     for job in jobs:
         job.prepared_by, job.updated_at = token, now
         job.__dict__["_payload"] = _payload(job.content_item, job.channel)  # what goes out, worked out now
