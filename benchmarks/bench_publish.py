@@ -39,6 +39,12 @@ def main() -> int:
     parser.add_argument(
         "--jobs", type=int, default=0, help="default: 10,000 (dummy), 500 (pds), 1,500 (crash)"
     )
+    parser.add_argument(
+        "--channel",
+        choices=("dummy", "brand_page"),
+        default="dummy",
+        help="dummy scenario: the connector (brand_page: the built-in public page, posts in the database)",
+    )
     parser.add_argument("--processes", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=1, help="worker threads per process")
     parser.add_argument("--lead", type=float, default=0, help="seconds until due (default: by job count)")
@@ -86,8 +92,9 @@ def run(args: Any) -> int:
             pds_proc, info = launch.start(Path(var))
             jobs = args.jobs or (1_500 if args.scenario == "crash" else 500)
             account = _bluesky_account(info["url"])
+        on = f" on {args.channel}" if account is None else ""
         print(
-            f"== {args.scenario}: {jobs} jobs; machine {platform.machine()}, {os.cpu_count()} cores, "
+            f"== {args.scenario}{on}: {jobs} jobs; machine {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()} (this machine's speed: {_calibration():.0f} ms for a fixed "
             f"Python loop, lower is faster); database {django.db.connection.vendor}; queue "
             f"{os.environ.get('HUEY_URL') or 'SqliteHuey'}; {args.processes} worker processes x "
@@ -98,7 +105,9 @@ def run(args: Any) -> int:
         workers += [_worker(env) for _ in range(args.processes)]
         started = time.monotonic()
         # the wakeup of each new job is part of the app's work before the moment (~0.5 ms a job here)
-        due = _make_jobs(jobs, args.lead or 8.0 + jobs / 1000, account, ready_at=started + WARM)
+        due = _make_jobs(
+            jobs, args.lead or 8.0 + jobs / 1000, account, ready_at=started + WARM, channel=args.channel
+        )
         return _drive(args, env, jobs, due, account, workers)
     finally:
         for w in workers:  # still running if making the jobs failed (_drive stops them otherwise)
@@ -157,7 +166,7 @@ def _calibration() -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _make_jobs(count: int, lead: float, account: Any, ready_at: float) -> Any:
+def _make_jobs(count: int, lead: float, account: Any, ready_at: float, channel: str = "dummy") -> Any:
     """Approved, scheduled items with one job each, all due `lead` seconds after they exist (and not
     before the workers are ready at `ready_at`, a time.monotonic() value)."""
     from django.db import transaction
@@ -202,7 +211,7 @@ def _make_jobs(count: int, lead: float, account: Any, ready_at: float) -> Any:
                 organization=org,
                 content_item=item,
                 brand=brand,
-                channel="dummy" if account is None else "bluesky",
+                channel=channel if account is None else "bluesky",
                 account=account,
                 revision=1,
                 scheduled_for=due,

@@ -433,7 +433,9 @@ def _claim_batch(portions: list[tuple[Any, int]]) -> list[tuple[PublishJob, Publ
 def _load(ids: Iterable[int]) -> list[PublishJob]:
     """Jobs with what sending them reads: item, account, organisation, channel versions, media."""
     jobs = list(
-        PublishJob.objects.filter(pk__in=list(ids)).select_related("account", "content_item").order_by("pk")
+        PublishJob.objects.filter(pk__in=list(ids))
+        .select_related("account", "content_item", "brand")
+        .order_by("pk")
     )
     orgs = Organization.objects.in_bulk({job.organization_id for job in jobs})
     versions, assets = _published_with({job.content_item_id for job in jobs})
@@ -502,9 +504,12 @@ def _send(
     *,
     done: list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]] | None = None,
     app_limits: dict[str, Any] | None = None,
+    together: list[tuple[PublishJob, PublishAttempt, ContentItem, Payload]] | None = None,
 ) -> PublishJob:
     """Check a claimed job once more and call its network. A success is recorded at once, or, when
-    `done` is given, appended there for the caller to record with the rest of its batch."""
+    `done` is given, appended there for the caller to record with the rest of its batch. A post that
+    is written in carecast's own database goes to `together` when given, to be written (and recorded)
+    with the rest of its batch in one transaction."""
     try:
         connector = get_connector(job.channel)
     except LookupError:
@@ -537,6 +542,9 @@ def _send(
         wait = app_until - timezone.now()
         return _retry(job, attempt, item, "waiting for the network's limit on carecast", wait, counts=False)
     try:
+        if connector.transactional and together is not None:
+            together.append((job, attempt, item, payload))
+            return job
         if connector.transactional:
             with transaction.atomic():
                 job.published_at = timezone.now()
@@ -837,21 +845,57 @@ def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> in
 
 
 Sent = list[tuple[PublishJob, PublishAttempt, ContentItem, PublishResult]]
+Held = list[tuple[PublishJob, PublishAttempt, ContentItem, Payload]]
 
 
 def _send_claimed(claimed: list[tuple[PublishJob, PublishAttempt]], sent: Sent | None = None) -> None:
     """Send each claimed job and record the successes together, or leave them in `sent` for the
     caller to record later with others."""
     done: Sent = [] if sent is None else sent
+    together: Held = []
     limits = _app_limits()
     try:
         for job, attempt in claimed:
-            _send(job, attempt, job.content_item, done=done, app_limits=limits)
+            _send(job, attempt, job.content_item, done=done, app_limits=limits, together=together)
             if job.status == Job.SCHEDULED and job.channel not in limits:
                 limits = _app_limits()  # a network may just have limited the app: the rest of the batch waits
     finally:
         if sent is None:
             _published_many(done)  # what the networks accepted is recorded even if a later send raised
+        _publish_together(together)
+
+
+def _publish_together(held: Held) -> None:
+    """Posts on a channel kept in carecast's own database (the brand page) are written with their
+    jobs' records in one transaction for the whole batch: all of them or none. If that fails, each
+    is posted on its own, so one bad post does not hold back the rest."""
+    if not held:
+        return
+    try:
+        with transaction.atomic():
+            done: Sent = []
+            for channel in {job.channel for job, *_ in held}:
+                mine = [
+                    (job, attempt, item, payload)
+                    for job, attempt, item, payload in held
+                    if job.channel == channel
+                ]
+                now = timezone.now()
+                for job, *_ in mine:
+                    job.published_at = now
+                results = get_connector(channel).publish_batch(
+                    [(job, payload) for job, _, _, payload in mine]
+                )
+                done += [
+                    (job, attempt, item, result)
+                    for (job, attempt, item, _), result in zip(mine, results, strict=True)
+                ]
+            _published_many(done)
+    except Exception:
+        log.warning("%s local posts could not be written together; writing them one by one", len(held))
+        for job, attempt, item, _ in held:
+            job.published_at = None
+            _send(job, attempt, item)
 
 
 def publish_wakeup_schedule(when: Any) -> None:
@@ -1030,7 +1074,9 @@ def _claim_prepared(
         rows = rows.filter(pk__in=[job.pk for job in jobs])
     with transaction.atomic():
         item_saved = dict(
-            rows.select_for_update(skip_locked=True).values_list("pk", "content_item__updated_at")
+            rows.select_for_update(skip_locked=True, of=("self",)).values_list(
+                "pk", "content_item__updated_at"
+            )
         )
         if not item_saved:
             return []

@@ -285,3 +285,40 @@ def test_jobs_a_stopped_dispatcher_prepared_are_still_sent_once(people, brand, n
     assert publish_due_batch() == 2
     assert _publish_prepared(ahead) == 0
     assert len(network.posts) == 2 and set(network.calls.values()) == {1}
+
+
+# --- the built-in brand page: a batch's posts and records in one transaction --------------------
+
+
+def test_brand_page_posts_of_a_batch_are_written_with_their_records(people, brand):
+    from carecast.channels.models import BrandPagePost
+
+    jobs = _dummy_jobs(people, brand, 3, due=timezone.now() - timedelta(seconds=1), channel="brand_page")
+    assert publish_due_batch() == 3
+    for job in PublishJob.objects.filter(pk__in=[j.pk for j in jobs]):
+        post = BrandPagePost.objects.get(job=job)
+        assert job.status == "published" and job.external_id == str(post.pk)
+        assert post.text == job.content_item.text and job.attempts.get().outcome == "published"
+    assert verify_chain()[1] is None
+
+
+def test_a_brand_page_batch_that_cannot_be_written_together_is_written_one_by_one(people, brand, monkeypatch):
+    from carecast.channels.connectors.brand_page import BrandPageConnector
+    from carecast.channels.models import BrandPagePost
+
+    original, calls = BrandPageConnector.publish_batch, []
+
+    def fails_once(self, posts):
+        calls.append(len(posts))
+        if len(calls) == 1:
+            raise RuntimeError("disk I/O error")
+        return original(self, posts)
+
+    monkeypatch.setattr(BrandPageConnector, "publish_batch", fails_once)
+    jobs = _dummy_jobs(people, brand, 3, due=timezone.now() - timedelta(seconds=1), channel="brand_page")
+    assert publish_due_batch() == 3
+    assert calls == [3, 1, 1, 1]  # the batch, then each on its own
+    assert BrandPagePost.objects.filter(job__in=jobs).count() == 3  # one each: the failed batch left none
+    assert set(PublishJob.objects.filter(pk__in=[j.pk for j in jobs]).values_list("status", flat=True)) == {
+        "published"
+    }

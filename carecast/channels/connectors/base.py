@@ -96,6 +96,11 @@ class BaseConnector:
     def publish(self, job: PublishJob, payload: Payload) -> PublishResult:
         raise NotImplementedError
 
+    def publish_batch(self, posts: list[tuple[PublishJob, Payload]]) -> list[PublishResult]:
+        """Several posts at once, results in the same order. Transactional connectors are called this
+        way inside the batch's recording transaction; a database-backed one can write them in bulk."""
+        return [self.publish(job, payload) for job, payload in posts]
+
     def lookup(self, job: PublishJob, payload: Payload | None = None) -> PublishResult | None:
         """Read back whether the job's post exists (for jobs whose outcome is unknown). None: it does
         not (or, for a thread, not all of it)."""

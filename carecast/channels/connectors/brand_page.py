@@ -18,17 +18,33 @@ class BrandPageConnector(BaseConnector):
     local = True
 
     def publish(self, job: PublishJob, payload: Payload) -> PublishResult:
-        media = next((m for m in payload.media if m.kind == "image"), None)  # the page shows one image
-        post, _ = BrandPagePost.objects.get_or_create(
-            job=job,
-            defaults={
-                "organization_id": job.organization_id,
-                "brand_id": job.brand_id,
-                "text": payload.text,
-                "image": media.path if media else "",
-                "alt_text": media.alt_text if media else "",
-                "published_at": job.published_at or timezone.now(),
-            },
-        )
-        url = reverse("public:post", kwargs={"brand_slug": job.brand.slug, "post_id": post.pk})
-        return PublishResult(external_id=str(post.pk), url=url)
+        return self.publish_batch([(job, payload)])[0]
+
+    def publish_batch(self, posts: list[tuple[PublishJob, Payload]]) -> list[PublishResult]:
+        """One page post per job (a job posted before keeps its post), new ones inserted together."""
+        made = {
+            post.job_id: post for post in BrandPagePost.objects.filter(job__in=[job.pk for job, _ in posts])
+        }
+        new = []
+        for job, payload in posts:
+            if job.pk in made:
+                continue
+            media = next((m for m in payload.media if m.kind == "image"), None)  # the page shows one image
+            made[job.pk] = BrandPagePost(
+                job_id=job.pk,
+                organization_id=job.organization_id,
+                brand_id=job.brand_id,
+                text=payload.text,
+                image=media.path if media else "",
+                alt_text=media.alt_text if media else "",
+                published_at=job.published_at or timezone.now(),
+            )
+            new.append(made[job.pk])
+        BrandPagePost.objects.bulk_create(new)  # their ids are read back (SQLite and PostgreSQL)
+        return [
+            PublishResult(
+                external_id=str(made[job.pk].pk),
+                url=reverse("public:post", kwargs={"brand_slug": job.brand.slug, "post_id": made[job.pk].pk}),
+            )
+            for job, _ in posts
+        ]
