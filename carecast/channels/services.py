@@ -823,11 +823,17 @@ def publish_due_jobs(*, limit: int = 5000) -> int:
     return total
 
 
+def _local(channel: str) -> bool:
+    """Posts that stay on this machine: claimed by the thousand (a network's by the twenty)."""
+    connector = CONNECTORS.get(channel)
+    return connector is not None and connector.local
+
+
 def publish_due_batch(*, limit: int = DISPATCH_BATCH, on_full: Any = None) -> int:
     """Claim up to `limit` due jobs at once, send each, and record the successes together. `on_full`
     is called when the batch was full (more may be waiting), before sending, so another worker can
     join in. Returns the number of jobs claimed."""
-    local = [name for name, connector in CONNECTORS.items() if connector.local]
+    local = [name for name in CONNECTORS if _local(name)]
     network_limit = max(1, min(limit, NETWORK_BATCH))
     claimed = _claim_batch(
         [
@@ -1007,7 +1013,7 @@ def _prepare_batch(at: Any, token: str, on_full: Any) -> _Prepared | None:
             return None
         PublishJob.objects.filter(pk__in=ids).update(prepared_by=token, updated_at=now)
     jobs = _load(ids)
-    far = sum(1 for job in jobs if job.channel not in CONNECTORS or not CONNECTORS[job.channel].local)
+    far = sum(1 for job in jobs if not _local(job.channel))
     if on_full is not None and (len(ids) == DISPATCH_BATCH or far > NETWORK_BATCH):
         on_full()  # more to prepare, or more network posts than one claim: another worker joins in
     for job in jobs:
@@ -1046,8 +1052,8 @@ def _send_prepared(ahead: list[_Prepared], now: Any, sent: Sent) -> int:
         if not due:
             continue
         ready, batch.jobs = batch.jobs[:due], batch.jobs[due:]
-        local = [job for job in ready if job.channel in CONNECTORS and CONNECTORS[job.channel].local]
-        far = [job for job in ready if job.channel not in CONNECTORS or not CONNECTORS[job.channel].local]
+        local = [job for job in ready if _local(job.channel)]
+        far = [job for job in ready if not _local(job.channel)]
         portions: list[tuple[list[PublishJob], Sent | None]] = [
             (local[n : n + DISPATCH_BATCH], sent) for n in range(0, len(local), DISPATCH_BATCH)
         ]
