@@ -204,6 +204,10 @@ def _make_jobs(count: int, lead: float, account: Any, ready_at: float, channel: 
         )
         item.checked_clean = "" if unresolved_blocks(item) else clean_fingerprint(item)
         approved.append(item)
+    # The workers finish starting first (their start-up checks read the database, and a long write
+    # would make them wait); then short transactions, as the app's own: the rows, their time, and
+    # one wakeup per job in its own transaction, as when people schedule posts one by one.
+    time.sleep(max(ready_at - time.monotonic(), 0))
     with transaction.atomic():
         items = ContentItem.objects.bulk_create(approved)
         jobs = PublishJob.objects.bulk_create(
@@ -219,12 +223,12 @@ def _make_jobs(count: int, lead: float, account: Any, ready_at: float, channel: 
             )
             for item in items
         )
-        lead = max(lead, ready_at - time.monotonic())
-        due = timezone.now() + timedelta(seconds=lead)
+    due = timezone.now() + timedelta(seconds=lead)
+    with transaction.atomic():
         ContentItem.objects.filter(pk__in=[item.pk for item in items]).update(publish_at=due)
         PublishJob.objects.update(scheduled_for=due, round_at=due)
-        for _job in jobs:  # what the app does for each new job: one dispatcher per second of due time
-            publish_wakeup_schedule(due)
+    for _job in jobs:  # what the app does for each new job: one dispatcher per second of due time
+        publish_wakeup_schedule(due)
     ahead = (due - timezone.now()).total_seconds()
     print(
         f"{count} jobs created and enqueued in {time.perf_counter() - started:.1f} s, due at {due:%H:%M:%S}, "
@@ -265,6 +269,10 @@ def _drive(
         next_kill = time.monotonic() + max((due - timezone.now()).total_seconds(), 0) + rng.uniform(0.5, 2.5)
     try:
         while time.monotonic() < deadline:
+            stopped = [w.returncode for w in workers if w.poll() is not None]
+            if stopped and next_kill is None:
+                print(f"a worker stopped by itself (exit code {stopped[0]}): this run does not count")
+                return 1
             open_jobs = PublishJob.objects.exclude(status__in=["published", "failed", "cancelled"]).count()
             warm = [i for i, t in enumerate(started) if time.monotonic() - t >= WARM]
             if next_kill is not None and kills < args.kills and time.monotonic() >= next_kill and warm:

@@ -39,7 +39,6 @@ from carecast.channels.connectors.base import (
 from carecast.channels.connectors.registry import CONNECTORS, get_connector
 from carecast.channels.models import (
     AppRateLimit,
-    BrandPagePost,
     ChannelAccount,
     PostMetric,
     PublishAttempt,
@@ -507,9 +506,8 @@ def _send(
     together: list[tuple[PublishJob, PublishAttempt, ContentItem, Payload]] | None = None,
 ) -> PublishJob:
     """Check a claimed job once more and call its network. A success is recorded at once, or, when
-    `done` is given, appended there for the caller to record with the rest of its batch. A post that
-    is written in carecast's own database goes to `together` when given, to be written (and recorded)
-    with the rest of its batch in one transaction."""
+    `done` is given, appended there for the caller to record with the rest of its batch. A post to a
+    batched connector goes to `together` when given, to be posted with the rest of its batch."""
     try:
         connector = get_connector(job.channel)
     except LookupError:
@@ -542,14 +540,9 @@ def _send(
         wait = app_until - timezone.now()
         return _retry(job, attempt, item, "waiting for the network's limit on carecast", wait, counts=False)
     try:
-        if connector.transactional and together is not None:
-            together.append((job, attempt, item, payload))
+        if connector.batched and together is not None:
+            together.append((job, attempt, item, payload))  # posted with the rest of its batch
             return job
-        if connector.transactional:
-            with transaction.atomic():
-                job.published_at = timezone.now()
-                result = connector.publish(job, payload)
-                return _published(job, attempt, item, result)
         result = connector.publish(job, payload)
     except RetryLater as exc:
         if exc.scope == "app" and exc.retry_after:
@@ -866,42 +859,34 @@ def _send_claimed(claimed: list[tuple[PublishJob, PublishAttempt]], sent: Sent |
             if job.status == Job.SCHEDULED and job.channel not in limits:
                 limits = _app_limits()  # a network may just have limited the app: the rest of the batch waits
     finally:
-        if sent is None:
-            _published_many(done)  # what the networks accepted is recorded even if a later send raised
-        _publish_together(together)
+        try:
+            _publish_together(together, done)
+        finally:
+            if sent is None:
+                _published_many(done)  # what the networks accepted is recorded even if a later send raised
 
 
-def _publish_together(held: Held) -> None:
-    """Posts on a channel kept in carecast's own database (the brand page) are written with their
-    jobs' records in one transaction for the whole batch: all of them or none. If that fails, each
-    is posted on its own, so one bad post does not hold back the rest."""
-    if not held:
-        return
-    try:
-        with transaction.atomic():
-            done: Sent = []
-            for channel in {job.channel for job, *_ in held}:
-                mine = [
-                    (job, attempt, item, payload)
-                    for job, attempt, item, payload in held
-                    if job.channel == channel
-                ]
-                now = timezone.now()
-                for job, *_ in mine:
-                    job.published_at = now
-                results = get_connector(channel).publish_batch(
-                    [(job, payload) for job, _, _, payload in mine]
-                )
-                done += [
-                    (job, attempt, item, result)
-                    for (job, attempt, item, _), result in zip(mine, results, strict=True)
-                ]
-            _published_many(done)
-    except Exception:
-        log.warning("%s local posts could not be written together; writing them one by one", len(held))
-        for job, attempt, item, _ in held:
-            job.published_at = None
-            _send(job, attempt, item)
+def _publish_together(held: Held, done: Sent) -> None:
+    """Posts to a batched connector (the brand page) go out in one call per channel, and the
+    successes join `done`. A call that raised may have posted: its jobs are read back (unconfirmed)."""
+    for channel in sorted({job.channel for job, *_ in held}):
+        mine = [
+            (job, attempt, item, payload) for job, attempt, item, payload in held if job.channel == channel
+        ]
+        now = timezone.now()
+        for job, *_ in mine:
+            job.published_at = now
+        try:
+            results = get_connector(channel).publish_batch([(job, payload) for job, _, _, payload in mine])
+        except Exception as exc:
+            for job, attempt, item, _ in mine:
+                message = f"We do not know whether it was posted ({exc.__class__.__name__} during the call)"
+                _settle(job, attempt, item, Job.UNCONFIRMED, f"{message}; checking.")
+            continue
+        done += [
+            (job, attempt, item, result)
+            for (job, attempt, item, _), result in zip(mine, results, strict=True)
+        ]
 
 
 def publish_wakeup_schedule(when: Any) -> None:
@@ -1113,16 +1098,11 @@ def _claim_prepared(
 
 
 def _settle_stuck_jobs() -> None:
-    """A worker killed mid-publish leaves a job `publishing`. For the built-in channel the post and
-    the job commit together, so the absence of a post proves it never went out: schedule it again.
-    For a network, the call may have happened: the job becomes `unconfirmed` for the reconciler."""
+    """A worker killed mid-publish leaves a job `publishing`: the post may have gone out (and its
+    record not), so the job becomes `unconfirmed` and the reconciler reads it back."""
     cutoff = timezone.now() - timedelta(seconds=settings.PUBLISH_STUCK_AFTER_SECONDS)
     for job in PublishJob.objects.filter(status=Job.PUBLISHING, updated_at__lt=cutoff):
         with transaction.atomic():
-            if job.channel == "brand_page":
-                if not BrandPagePost.objects.filter(job=job).exists():
-                    PublishJob.objects.filter(pk=job.pk, status=Job.PUBLISHING).update(status=Job.SCHEDULED)
-                continue
             changed = PublishJob.objects.filter(pk=job.pk, status=Job.PUBLISHING).update(
                 status=Job.UNCONFIRMED,
                 updated_at=timezone.now(),

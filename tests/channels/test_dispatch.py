@@ -287,14 +287,23 @@ def test_jobs_a_stopped_dispatcher_prepared_are_still_sent_once(people, brand, n
     assert len(network.posts) == 2 and set(network.calls.values()) == {1}
 
 
-# --- the built-in brand page: a batch's posts and records in one transaction --------------------
+# --- the built-in brand page: a batch's posts in one insert, read back after a crash -------------
 
 
-def test_brand_page_posts_of_a_batch_are_written_with_their_records(people, brand):
+def test_brand_page_posts_of_a_batch_are_written_together_and_recorded(people, brand, monkeypatch):
+    from carecast.channels.connectors.brand_page import BrandPageConnector
     from carecast.channels.models import BrandPagePost
 
+    calls = []
+    original = BrandPageConnector.publish_batch
+    monkeypatch.setattr(
+        BrandPageConnector,
+        "publish_batch",
+        lambda self, posts: calls.append(len(posts)) or original(self, posts),
+    )
     jobs = _dummy_jobs(people, brand, 3, due=timezone.now() - timedelta(seconds=1), channel="brand_page")
     assert publish_due_batch() == 3
+    assert calls == [3]  # one call (one insert) for the batch
     for job in PublishJob.objects.filter(pk__in=[j.pk for j in jobs]):
         post = BrandPagePost.objects.get(job=job)
         assert job.status == "published" and job.external_id == str(post.pk)
@@ -302,23 +311,40 @@ def test_brand_page_posts_of_a_batch_are_written_with_their_records(people, bran
     assert verify_chain()[1] is None
 
 
-def test_a_brand_page_batch_that_cannot_be_written_together_is_written_one_by_one(people, brand, monkeypatch):
+def test_a_brand_page_batch_that_failed_is_read_back_and_posted_once(people, brand, monkeypatch):
     from carecast.channels.connectors.brand_page import BrandPageConnector
     from carecast.channels.models import BrandPagePost
+    from carecast.channels.services import publish_jobs_reconcile
 
-    original, calls = BrandPageConnector.publish_batch, []
+    original = BrandPageConnector.publish_batch
 
     def fails_once(self, posts):
-        calls.append(len(posts))
-        if len(calls) == 1:
-            raise RuntimeError("disk I/O error")
-        return original(self, posts)
+        monkeypatch.setattr(BrandPageConnector, "publish_batch", original)
+        raise RuntimeError("disk I/O error")
 
     monkeypatch.setattr(BrandPageConnector, "publish_batch", fails_once)
-    jobs = _dummy_jobs(people, brand, 3, due=timezone.now() - timedelta(seconds=1), channel="brand_page")
-    assert publish_due_batch() == 3
-    assert calls == [3, 1, 1, 1]  # the batch, then each on its own
-    assert BrandPagePost.objects.filter(job__in=jobs).count() == 3  # one each: the failed batch left none
-    assert set(PublishJob.objects.filter(pk__in=[j.pk for j in jobs]).values_list("status", flat=True)) == {
-        "published"
-    }
+    jobs = _dummy_jobs(people, brand, 2, due=timezone.now() - timedelta(seconds=1), channel="brand_page")
+    assert publish_due_batch() == 2
+    assert set(PublishJob.objects.values_list("status", flat=True)) == {"unconfirmed"}
+    assert publish_jobs_reconcile() == 2  # read back: not there, so scheduled again
+    assert publish_due_batch() == 2
+    assert BrandPagePost.objects.filter(job__in=jobs).count() == 2
+    assert set(PublishJob.objects.values_list("status", flat=True)) == {"published"}
+
+
+def test_a_brand_page_post_whose_record_was_lost_is_found_not_posted_again(people, brand, settings):
+    """A worker killed after the page posts were written and before their jobs were recorded."""
+    import time_machine
+
+    from carecast.channels.connectors.brand_page import BrandPageConnector
+    from carecast.channels.models import BrandPagePost
+    from carecast.channels.services import _claim, _payload, publish_due_jobs
+
+    job = _dummy_jobs(people, brand, 1, due=timezone.now() - timedelta(seconds=1), channel="brand_page")[0]
+    claimed, _ = _claim(job.pk)
+    BrandPageConnector().publish_batch([(claimed, _payload(claimed.content_item, "brand_page"))])
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.PUBLISH_STUCK_AFTER_SECONDS + 60)):
+        publish_due_jobs()  # stuck: unconfirmed, read back, found
+    job.refresh_from_db()
+    post = BrandPagePost.objects.get(job=job)
+    assert job.status == "published" and job.external_id == str(post.pk)

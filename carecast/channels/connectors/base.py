@@ -83,8 +83,9 @@ class BaseConnector:
     supports_edit = False
     supports_metrics = False
     supports_stream = False
-    # True when posting and recording the job happen in one database transaction (no lost answer possible).
-    transactional = False
+    # True when publish_batch posts a batch more cheaply than one call per post (the brand page writes
+    # its posts in one INSERT); the engine then hands it a batch's posts together.
+    batched = False
     # Calls that stay on this machine (no network round trip): the engine claims these hundreds at
     # a time; a network's jobs are claimed a few at a time, so a crash strands few of them.
     local = False
@@ -97,8 +98,7 @@ class BaseConnector:
         raise NotImplementedError
 
     def publish_batch(self, posts: list[tuple[PublishJob, Payload]]) -> list[PublishResult]:
-        """Several posts at once, results in the same order. Transactional connectors are called this
-        way inside the batch's recording transaction; a database-backed one can write them in bulk."""
+        """Several posts at once, results in the same order; all of them or, raising, none."""
         return [self.publish(job, payload) for job, payload in posts]
 
     def lookup(self, job: PublishJob, payload: Payload | None = None) -> PublishResult | None:

@@ -14,11 +14,19 @@ class BrandPageConnector(BaseConnector):
     supports_images = True
     supports_alt_text = True
     supports_idempotency = True  # one post per job, enforced by a unique key
-    transactional = True
+    batched = True
     local = True
 
     def publish(self, job: PublishJob, payload: Payload) -> PublishResult:
         return self.publish_batch([(job, payload)])[0]
+
+    def lookup(self, job: PublishJob, payload: Payload | None = None) -> PublishResult | None:
+        post = BrandPagePost.objects.filter(job=job).first()
+        return None if post is None else self._result(job, post)
+
+    def _result(self, job: PublishJob, post: BrandPagePost) -> PublishResult:
+        url = reverse("public:post", kwargs={"brand_slug": job.brand.slug, "post_id": post.pk})
+        return PublishResult(external_id=str(post.pk), url=url)
 
     def publish_batch(self, posts: list[tuple[PublishJob, Payload]]) -> list[PublishResult]:
         """One page post per job (a job posted before keeps its post), new ones inserted together."""
@@ -40,11 +48,5 @@ class BrandPageConnector(BaseConnector):
                 published_at=job.published_at or timezone.now(),
             )
             new.append(made[job.pk])
-        BrandPagePost.objects.bulk_create(new)  # their ids are read back (SQLite and PostgreSQL)
-        return [
-            PublishResult(
-                external_id=str(made[job.pk].pk),
-                url=reverse("public:post", kwargs={"brand_slug": job.brand.slug, "post_id": made[job.pk].pk}),
-            )
-            for job, _ in posts
-        ]
+        BrandPagePost.objects.bulk_create(new)  # all or none (one transaction); their ids are read back
+        return [self._result(job, made[job.pk]) for job, _ in posts]
