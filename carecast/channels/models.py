@@ -46,8 +46,8 @@ class PublishJob(TenantModel):
     prepared_by = models.CharField(
         max_length=40,
         blank=True,
-        help_text="The dispatcher that loaded this job ahead of its time; other dispatchers leave it "
-        "alone until it is a few seconds overdue.",
+        help_text="The dispatcher that loaded this job ahead of its time (others prepare other jobs); "
+        "once due, any dispatcher may claim it.",
     )
     removed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the post was deleted from the network."

@@ -53,23 +53,43 @@ def _jsonable(value: Any) -> Any:
 def entry_digest(entry: Any) -> str:
     """SHA-256 over the previous hash and the entry's content, as canonical JSON (any object with
     the entry's attributes: a saved row, or one about to be written)."""
-    content = {
-        "prev": entry.prev_hash,
-        "organization": entry.organization_id,
+    return _digest(_digest_parts(entry), _time_member(entry.created_at), entry.prev_hash)
+
+
+def _members(content: dict[str, Any]) -> str:
+    """Members of canonical JSON (sorted keys, no spaces), as json.dumps writes them, without braces."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)[1:-1]
+
+
+def _digest_parts(entry: Any) -> tuple[str, str, str]:
+    """The digest's canonical JSON but for the time and the previous hash, which only exist under
+    the chain head's lock: its members before `created_at`, between it and `prev`, and after `prev`
+    (the keys in sorted order)."""
+    before_time = {
+        "action": entry.action,
         "actor": entry.actor_id,
         "actor_label": entry.actor_label,
-        "action": entry.action,
-        "object_type": entry.object_type,
+        "after": entry.after,
+        "before": entry.before,
+        "client_ip": entry.client_ip,
+    }
+    before_prev = {
         "object_id": entry.object_id,
         "object_repr": entry.object_repr,
-        "before": entry.before,
-        "after": entry.after,
-        "reason": entry.reason,
-        "request_id": entry.request_id,
-        "client_ip": entry.client_ip,
-        "created_at": entry.created_at.isoformat(timespec="microseconds"),
+        "object_type": entry.object_type,
+        "organization": entry.organization_id,
     }
-    raw = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    after_prev = {"reason": entry.reason, "request_id": entry.request_id}
+    return _members(before_time), _members(before_prev), _members(after_prev)
+
+
+def _time_member(created_at: Any) -> str:
+    return _members({"created_at": created_at.isoformat(timespec="microseconds")})
+
+
+def _digest(parts: tuple[str, str, str], time_member: str, prev: str) -> str:
+    before_time, before_prev, after_prev = parts
+    raw = f'{{{before_time},{time_member},{before_prev},"prev":{json.dumps(prev)},{after_prev}}}'
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -110,15 +130,6 @@ def audit_log_many(records: list[Record]) -> None:
     audit_append(audit_prepare(records))
 
 
-def _members(content: dict[str, Any]) -> str:
-    """Members of the canonical JSON `entry_digest` hashes, as json.dumps writes them (no braces)."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)[1:-1]
-
-
-# entry_digest's members in their (sorted) order, split where the time and the previous hash go
-_BEFORE_TIME = ("action", "actor", "actor_label", "after", "before", "client_ip")
-_BEFORE_PREV = ("object_id", "object_repr", "object_type", "organization")
-_AFTER_PREV = ("reason", "request_id")
 _CHAINED = ("created_at", "prev_hash", "hash")  # the columns only the append can fill
 
 
@@ -163,14 +174,7 @@ def audit_prepare(records: list[Record]) -> PreparedEntries:
             prev_hash="",
             hash="",
         )
-        content = vars(entry) | {"organization": entry.organization_id, "actor": entry.actor_id}
-        parts.append(
-            (
-                _members({key: content[key] for key in _BEFORE_TIME}),
-                _members({key: content[key] for key in _BEFORE_PREV}),
-                _members({key: content[key] for key in _AFTER_PREV}),
-            )
-        )
+        parts.append(_digest_parts(entry))
         entries.append(entry)
     statement = insert_statement(AuditEntry, entries, prepared=_CHAINED)
     columns = insert_columns(AuditEntry)
@@ -188,13 +192,10 @@ def audit_append(prepared: PreparedEntries) -> None:
         prev = head.last_hash
         now = timezone.now()
         created = AuditEntry._meta.get_field("created_at").get_db_prep_save(now, connection)
-        created_pair = _members({"created_at": now.isoformat(timespec="microseconds")})
-        for (before_time, before_prev, after_prev), row in zip(
-            prepared.digest_parts, prepared.statement.params, strict=True
-        ):
-            raw = f'{{{before_time},{created_pair},{before_prev},"prev":"{prev}",{after_prev}}}'
+        time_member = _time_member(now)  # one time for the whole segment
+        for parts, row in zip(prepared.digest_parts, prepared.statement.params, strict=True):
             row[created_slot], row[prev_slot] = created, prev
-            row[hash_slot] = prev = hashlib.sha256(raw.encode()).hexdigest()
+            row[hash_slot] = prev = _digest(parts, time_member, prev)
         prepared.statement.run()  # ids follow the list's order, which is the chain's
         head.last_hash = prev
         head.save(update_fields=["last_hash"])

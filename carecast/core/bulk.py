@@ -65,9 +65,13 @@ def _preparer(field: Field[Any, Any], *, add: bool, as_is: bool = False) -> Call
     return lambda row: field.get_db_prep_save(getattr(row, attname), connection)
 
 
+def _insert_fields(model: type[models.Model]) -> list[Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
 def insert_columns(model: type[models.Model]) -> list[str]:
     """The attribute names of the columns an INSERT of `model` writes, in the statement's order."""
-    return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    return [f.attname for f in _insert_fields(model)]
 
 
 def insert_statement(
@@ -76,7 +80,7 @@ def insert_statement(
     """INSERT the rows in order (their ids are not read back). A row is a model instance, or any
     object with the model's attribute names (`organization_id` for a foreign key). Attributes named
     in `prepared` already hold the database's form of their value and are sent as they are."""
-    fields: list[Field[Any, Any]] = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = _insert_fields(model)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))

@@ -98,6 +98,30 @@ def test_entries_with_awkward_values_verify(people, brand):
     assert entry.after["when"] == "2026-12-04T09:00:00Z"
 
 
+def test_the_digest_of_rows_already_written_does_not_change():
+    """Rows written by earlier versions must still verify: the hash of a fixed entry is pinned."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    entry = SimpleNamespace(
+        prev_hash="a" * 64,
+        organization_id=7,
+        actor_id=None,
+        actor_label="system",
+        action="publish_job.published",
+        object_type="channels.publishjob",
+        object_id="12",
+        object_repr='Café "x" → dummy',
+        before={"status": "publishing", "n": {"z": 1, "a": [1, "é"]}},
+        after={"status": "published", "lateness_seconds": 0.25},
+        reason="line\nwith 'quotes' \u2028",
+        request_id="req-1",
+        client_ip="203.0.113.9",
+        created_at=datetime(2026, 12, 4, 9, 0, 0, 123, tzinfo=UTC),
+    )
+    assert audit.entry_digest(entry) == "aa77d652cb83c62bedb6c4601d0441d6c55e3c153a56a239e44d2ea8ab65051e"
+
+
 def _raw(sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

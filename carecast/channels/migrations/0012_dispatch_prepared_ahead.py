@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name="prepared_by",
             field=models.CharField(
                 blank=True,
-                help_text="The dispatcher that loaded this job ahead of its time; other dispatchers leave it alone until it is a few seconds overdue.",
+                help_text="The dispatcher that loaded this job ahead of its time (others prepare other jobs); once due, any dispatcher may claim it.",
                 max_length=40,
             ),
         ),
